@@ -1,0 +1,1 @@
+"""essforge crawler: Scrapy spiders for GitHub, GitLab and Gitea/Forgejo forges."""

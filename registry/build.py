@@ -1,0 +1,773 @@
+"""``essforge build``: submissions (and the crawl store) → the published SQLite registry.
+
+The build is
+
+- **atomic**: it writes a new file beside the target and swaps it in with ``os.replace`` only when
+  everything succeeded, so a failed build leaves the previous database untouched;
+- **idempotent**: the same inputs give the same rows in the same order (no build timestamps in
+  the content; dates come from git, the crawl store, or the ``as_of`` date);
+- **a merge by precedence**: maintainer submission > publiccode.yml > forge API > inference. A crawl
+  never overwrites what a maintainer stated (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from registry import db as schema
+from registry.errors import BuildError
+from registry.paths import submissions_dir as default_submissions_dir
+
+DEFAULT_DB = Path("essforge.db")
+
+
+@dataclass
+class BuildReport:
+    db_path: Path
+    projects: int = 0
+    candidates: int = 0
+    submissions: int = 0
+    crawled: int = 0
+    sectors_used: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"Built {self.db_path}: {self.projects} projects "
+            f"({self.submissions} from submissions, {self.crawled} from the crawl), "
+            f"{self.candidates} candidates, {self.sectors_used} sectors in use, "
+            f"in {self.seconds:.1f} s"
+        )
+
+
+def default_crawl_store(db_path: Path) -> Path:
+    """The crawl store that goes with a registry database: ``essforge-crawl.db`` beside it."""
+    return Path(db_path).resolve().parent / "essforge-crawl.db"
+
+
+def build(
+    db_path: Path | str = DEFAULT_DB,
+    *,
+    submissions_dir: Path | str | None = None,
+    crawl_store: Path | str | None = None,
+    today: date | None = None,
+) -> BuildReport:
+    """Build the registry database from the submissions and, when it exists, the crawl store.
+
+    :param db_path: the database to (re)place
+    :param submissions_dir: folder of ``*.yml`` submissions; default ``registry/submissions``
+    :param crawl_store: the crawler's store; default ``essforge-crawl.db`` beside ``db_path``,
+        used only when it exists
+    :param today: the date maturity is computed for; default the last crawl's date, else today
+    :raises BuildError: when a submission is invalid or the database cannot be written
+    """
+    from registry.submissions import load_submission
+
+    started = time.perf_counter()
+    folder = Path(submissions_dir) if submissions_dir else default_submissions_dir()
+    if not folder.is_dir():
+        raise BuildError(f"{folder}: submissions folder not found")
+    paths = sorted(p for p in folder.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+    records: list[dict] = []
+    errors: list[str] = []
+    for path in paths:
+        record, problems = load_submission(path)
+        if problems:
+            errors.extend(str(problem) for problem in problems)
+        elif record is not None:
+            records.append(record)
+    if errors:
+        raise BuildError(
+            f"{len(errors)} problem(s) in the submissions; nothing was built:\n" + "\n".join(errors)
+        )
+    dates = submission_dates(folder, paths)
+    for record in records:
+        first, last = dates.get(Path(record["source_path"]).name, (None, None))
+        record.setdefault("first_listed", first)
+        record.setdefault("last_checked", last)
+
+    store = Path(crawl_store) if crawl_store else default_crawl_store(Path(db_path))
+    crawl = CrawlData.load(store) if store.exists() else CrawlData.empty()
+    report = build_database(records, crawl, Path(db_path), today=today)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass
+class CrawlData:
+    """What the crawl store holds, read once (docs/architecture.md, "The crawl store")."""
+
+    repositories: dict[str, dict] = field(default_factory=dict)  # url -> row with parsed data
+    aliases: dict[str, str] = field(default_factory=dict)  # alias url -> canonical url
+    history: list[dict] = field(default_factory=list)
+    crawl_runs: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls) -> CrawlData:
+        return cls()
+
+    @classmethod
+    def load(cls, path: Path) -> CrawlData:
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            conn.row_factory = sqlite3.Row
+            tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+            data = cls()
+            if "repositories" in tables:
+                for row in conn.execute("select * from repositories order by url"):
+                    item = dict(row)
+                    try:
+                        item["data"] = json.loads(item.get("data") or "{}")
+                    except ValueError:
+                        continue
+                    if not isinstance(item["data"], dict):
+                        continue
+                    data.repositories[normalise_url(item["url"])] = item
+            if "repository_aliases" in tables:
+                for row in conn.execute("select alias_url, url from repository_aliases"):
+                    data.aliases[normalise_url(row[0])] = normalise_url(row[1])
+            if "history" in tables:
+                data.history = [dict(r) for r in conn.execute("select * from history order by url, date")]
+            if "crawl_runs" in tables:
+                data.crawl_runs = [dict(r) for r in conn.execute("select * from crawl_runs order by id")]
+            conn.close()
+            return data
+        except sqlite3.DatabaseError as error:
+            raise BuildError(f"{path}: cannot read the crawl store: {error}") from error
+
+    def find(self, url: str | None) -> dict | None:
+        if not url:
+            return None
+        key = normalise_url(url)
+        key = self.aliases.get(key, key)
+        return self.repositories.get(key)
+
+    def last_crawl_date(self) -> date | None:
+        finished = [r.get("finished_at") or r.get("started_at") for r in self.crawl_runs]
+        finished = [f for f in finished if f]
+        return _to_date(max(finished)) if finished else None
+
+
+def normalise_url(url: str) -> str:
+    """One spelling per repository: lowercase scheme and host, no ``.git``, no trailing slash."""
+    url = url.strip()
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if path.endswith(".git"):
+        path = path[:-4]
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    scheme = parts.scheme.lower() or "https"
+    return f"{scheme}://{host}{path}"
+
+
+def submission_dates(folder: Path, paths: list[Path]) -> dict[str, tuple[str | None, str | None]]:
+    """(first listed, last changed) dates of each submission file, from one ``git log`` call.
+
+    Falls back to the file's modification date outside git or for uncommitted files.
+    """
+    found: dict[str, list[str]] = {}
+    try:
+        out = subprocess.run(
+            ["git", "log", "--format=%x01%cI", "--name-only", "--", "."],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        current = None
+        for line in out.splitlines():
+            if line.startswith("\x01"):
+                current = line[1:11]
+            elif line.strip() and current:
+                found.setdefault(Path(line.strip()).name, []).append(current)
+    except (OSError, subprocess.SubprocessError):
+        pass
+    result = {}
+    for path in paths:
+        dates = found.get(path.name)
+        if dates:
+            result[path.name] = (min(dates), max(dates))
+        else:
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date().isoformat()
+            result[path.name] = (mtime, mtime)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# The merge
+
+
+def build_database(
+    records: list[dict], crawl: CrawlData, db_path: Path, *, today: date | None = None
+) -> BuildReport:
+    """Merge submission records with crawl data and write the database atomically.
+
+    :param records: project records from ``registry.submissions.load_submission``
+    :param crawl: the crawl store's content (``CrawlData.empty()`` when there is none)
+    :param db_path: the database to (re)place
+    :param today: the date maturity is computed for
+    """
+    from registry.taxonomy import SECTORS
+
+    as_of = today or crawl.last_crawl_date() or date.today()
+    report = BuildReport(db_path=db_path)
+    projects: list[dict] = []
+    candidates: list[dict] = []
+    claimed: set[str] = set()
+    ids: set[str] = set()
+
+    for record in sorted(records, key=lambda r: r["id"]):
+        repo = crawl.find(record.get("repository"))
+        if repo is not None:
+            claimed.add(normalise_url(repo["url"]))
+        projects.append(merge_submission(record, repo))
+        ids.add(record["id"])
+        report.submissions += 1
+
+    for url, repo in crawl.repositories.items():
+        if url in claimed or repo.get("skipped_reason"):
+            continue
+        data = repo["data"]
+        if data.get("fork"):
+            continue
+        project = project_from_crawl(repo, ids)
+        if data.get("relevance") == "listed":
+            projects.append(project)
+            ids.add(project["id"])
+            report.crawled += 1
+        else:
+            candidates.append(candidate_row(project, repo))
+
+    projects.sort(key=lambda p: p["id"])
+    candidates.sort(key=lambda c: c["id"])
+    report.projects = len(projects)
+    report.candidates = len(candidates)
+
+    tmp = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+    _remove(tmp)
+    try:
+        write_database(tmp, projects, candidates, crawl, SECTORS, as_of, report)
+        os.replace(tmp, db_path)
+    except BaseException as error:
+        _remove(tmp)
+        if isinstance(error, (sqlite3.Error, OSError)):
+            raise BuildError(f"{db_path}: the build failed, the previous database is untouched: {error}") from error
+        raise
+    return report
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        try:
+            os.unlink(f"{path}{suffix}")
+        except FileNotFoundError:
+            pass
+
+
+def merge_submission(record: dict, repo: dict | None) -> dict:
+    """One project from a maintainer's record, completed (never overridden) by crawl data."""
+    data = (repo or {}).get("data") or {}
+    publiccode = data.get("publiccode") or {}
+    provenance: dict[str, tuple[str, str | None]] = {}
+    source = record.get("source") or "submission"
+    source_url = record.get("source_path")
+    crawl_url = (repo or {}).get("url")
+
+    def pick(field_name: str, *candidates: tuple[str, Any, str | None]) -> Any:
+        for origin, value, url in candidates:
+            if value not in (None, "", [], {}):
+                provenance[field_name] = (origin, url)
+                return value
+        return None
+
+    project = {
+        "id": record["id"],
+        "name": record["name"],
+        "repository_url": normalise_url(record["repository"]),
+        "submission_path": record.get("source_path"),
+        "origin": source,
+        "relevance": "listed",
+        "first_listed": record.get("first_listed"),
+        "last_checked": _latest(record.get("last_checked"), _to_iso_date((repo or {}).get("last_seen"))),
+    }
+    provenance["name"] = (source, source_url)
+    provenance["repository_url"] = (source, source_url)
+    project["descriptions"] = pick(
+        "description",
+        (source, record.get("description"), source_url),
+        ("publiccode", publiccode.get("description"), crawl_url),
+        ("forge", _forge_description(data.get("description")), crawl_url),
+    ) or {}
+    project["website"] = pick(
+        "website",
+        (source, record.get("website"), source_url),
+        ("publiccode", publiccode.get("website"), crawl_url),
+        ("forge", data.get("homepage"), crawl_url),
+    )
+    project["contact"] = pick("contact", (source, record.get("contact"), source_url))
+    project["status"] = pick(
+        "status",
+        (source, record.get("status"), source_url),
+        ("publiccode", publiccode.get("status"), crawl_url),
+    )
+    project["organisation"] = pick(
+        "organisation",
+        (source, record.get("organisation"), source_url),
+        ("publiccode", publiccode.get("organisation"), crawl_url),
+    )
+    for name in ("languages", "audiences", "tags", "adopters", "providers"):
+        project[name] = pick(
+            name,
+            (source, record.get(name), source_url),
+            ("publiccode", publiccode.get(name), crawl_url),
+        ) or []
+
+    # Licence: the maintainer's statement wins; a different crawl finding is recorded as a conflict.
+    conflicts = [tuple(c) for c in data.get("licence_conflicts") or []]
+    stated = record.get("licence")
+    found = data.get("licence")
+    if stated:
+        project["licence_raw"] = stated
+        provenance["licence"] = (source, source_url)
+        if found and _licence_key(found) != _licence_key(stated):
+            conflicts = [("forge", found)] + [c for c in conflicts if c[1] != found]
+        project["licence_kept_source"] = source
+    else:
+        publiccode_licence = publiccode.get("licence")
+        project["licence_raw"] = found or publiccode_licence
+        if found:
+            provenance["licence"] = ("forge", crawl_url)
+            project["licence_kept_source"] = "licence_file" if _declared_by(data, "licence_file", found) else "forge"
+        elif publiccode_licence:
+            provenance["licence"] = ("publiccode", crawl_url)
+            project["licence_kept_source"] = "publiccode"
+    project["licence_conflicts"] = conflicts
+
+    sectors = list(record.get("sectors") or [])
+    if sectors:
+        project["sectors"] = [(s, 0, None, source) for s in dict.fromkeys(sectors)]
+        provenance["sectors"] = (source, source_url)
+    else:
+        project["sectors"] = _inferred(data, project)
+        if project["sectors"]:
+            provenance["sectors"] = ("inference", crawl_url)
+    project["topics"] = list(data.get("topics") or [])
+    _copy_facts(project, data, provenance, crawl_url)
+    project["repositories"] = _repositories(project["repository_url"], repo)
+    project["provenance"] = provenance
+    project["history_urls"] = {normalise_url(repo["url"])} if repo else set()
+    return project
+
+
+def project_from_crawl(repo: dict, taken: set[str]) -> dict:
+    """A project found by the crawler alone: every fact comes from the forge or inference."""
+    data = repo["data"]
+    url = normalise_url(repo["url"])
+    provenance: dict[str, tuple[str, str | None]] = {}
+    publiccode = data.get("publiccode") or {}
+    project = {
+        "id": _unique_slug(_crawl_slug(repo), taken),
+        "name": publiccode.get("name") or data.get("name") or url.rsplit("/", 1)[-1],
+        "repository_url": url,
+        "submission_path": None,
+        "origin": "crawl",
+        "relevance": data.get("relevance") or "candidate",
+        "first_listed": _to_iso_date(repo.get("first_seen")),
+        "last_checked": _to_iso_date(repo.get("last_seen")),
+        "descriptions": publiccode.get("description") or _forge_description(data.get("description")) or {},
+        "website": publiccode.get("website") or data.get("homepage"),
+        "contact": None,
+        "status": publiccode.get("status"),
+        "organisation": publiccode.get("organisation"),
+        "licence_raw": data.get("licence") or publiccode.get("licence"),
+        "licence_kept_source": "licence_file" if _declared_by(data, "licence_file", data.get("licence")) else "forge",
+        "licence_conflicts": [tuple(c) for c in data.get("licence_conflicts") or []],
+        "topics": list(data.get("topics") or []),
+    }
+    for name in ("languages", "audiences", "tags", "adopters", "providers"):
+        project[name] = publiccode.get(name) or []
+    source = "publiccode" if publiccode else "forge"
+    for name in ("name", "description", "website", "licence", "repository_url"):
+        provenance[name] = (source if name != "repository_url" else "forge", url)
+    project["sectors"] = _inferred(data, project)
+    provenance["sectors"] = ("inference", url)
+    _copy_facts(project, data, provenance, url)
+    project["repositories"] = _repositories(url, repo)
+    project["provenance"] = provenance
+    project["history_urls"] = {url}
+    return project
+
+
+FACT_FIELDS = (
+    "stars",
+    "forks",
+    "open_issues",
+    "contributors",
+    "releases_count",
+    "latest_release",
+    "latest_release_date",
+    "created_at",
+    "last_activity",
+    "archived",
+    "has_readme",
+    "has_ci",
+    "has_tests",
+)
+
+
+def _copy_facts(project: dict, data: dict, provenance: dict, url: str | None) -> None:
+    for name in FACT_FIELDS:
+        value = data.get(name)
+        if isinstance(value, bool):
+            value = int(value)
+        project[name] = value
+        if value is not None:
+            provenance[name] = ("forge", url)
+
+
+def _inferred(data: dict, project: dict) -> list[tuple[str, int, float | None, str]]:
+    inferred = data.get("inferred_sectors")
+    if inferred is None:
+        from registry.taxonomy import infer_sectors
+
+        texts = {lang: text for lang, text in (project.get("descriptions") or {}).items()}
+        if data.get("readme_excerpt"):
+            texts["readme"] = data["readme_excerpt"]
+        inferred = infer_sectors(texts, topics=list(data.get("topics") or []) + list(project.get("tags") or []))
+    return [(sector, 1, round(float(score), 3), "inference") for sector, score in inferred[:3]]
+
+
+def _repositories(primary: str, repo: dict | None) -> list[tuple[str, str]]:
+    urls = [(primary, "primary")]
+    if repo:
+        canonical = normalise_url(repo["url"])
+        if canonical != primary:
+            urls.append((canonical, "mirror"))
+        for alias in (repo.get("data") or {}).get("aliases") or []:
+            alias = normalise_url(alias)
+            if alias not in {u for u, _ in urls}:
+                urls.append((alias, "mirror"))
+    return urls
+
+
+def _forge_description(text: str | None) -> dict[str, str] | None:
+    if not text or not isinstance(text, str) or not text.strip():
+        return None
+    return {guess_language(text): text.strip()}
+
+
+FRENCH_WORDS = frozenset("le la les des du une un et pour est avec dans sur au aux qui que en".split())
+ENGLISH_WORDS = frozenset("the and for with of to is a an in on that this your by from".split())
+
+
+def guess_language(text: str) -> str:
+    """``fr``, ``en``, or ``und`` (undetermined) for a forge description, from common words.
+
+    Forges do not say which language a description is in; the public pages mark it with ``lang``.
+    """
+    words = re.findall(r"[a-zà-ÿ]+", text.lower())
+    fr = sum(w in FRENCH_WORDS for w in words)
+    en = sum(w in ENGLISH_WORDS for w in words)
+    if fr > en:
+        return "fr"
+    if en > fr:
+        return "en"
+    return "und"
+
+
+def _declared_by(data: dict, source: str, value: str | None) -> bool:
+    return any(s == source and v == value for s, v in data.get("licence_declarations") or [])
+
+
+def _licence_key(value: str) -> str:
+    info = _licence_info(value)
+    return info.expression or value
+
+
+def _crawl_slug(repo: dict) -> str:
+    full = (repo.get("data") or {}).get("full_name") or urlsplit(repo["url"]).path.strip("/")
+    return slugify(full.replace("/", "-"))
+
+
+def slugify(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "project"
+
+
+def _unique_slug(slug: str, taken: set[str]) -> str:
+    candidate, n = slug, 2
+    while candidate in taken:
+        candidate = f"{slug}-{n}"
+        n += 1
+    return candidate
+
+
+def candidate_row(project: dict, repo: dict) -> dict:
+    data = repo["data"]
+    return {
+        "id": project["id"],
+        "name": project["name"],
+        "repository_url": project["repository_url"],
+        "forge": _forge(project["repository_url"]),
+        "description": _best_description(project["descriptions"])[0],
+        "licence": project.get("licence_raw"),
+        "inferred_sector_ids": json.dumps([s for s, *_ in project["sectors"]]),
+        "relevance_score": data.get("relevance_score"),
+        "stars": data.get("stars"),
+        "last_activity": data.get("last_activity"),
+        "first_seen": _to_iso_date(repo.get("first_seen")),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+@lru_cache(maxsize=4096)
+def _licence_info(value: str | None):
+    from registry.licences import LicenceError, normalise_licence
+
+    try:
+        return normalise_licence(value)
+    except LicenceError:
+        # A crawled declaration we cannot map: shown as written, never guessed.
+        from registry.licences import unknown_licence
+
+        return unknown_licence(value)
+
+
+def _best_description(descriptions: dict[str, str]) -> tuple[str | None, str | None]:
+    for lang in ("en", "fr"):
+        if descriptions.get(lang):
+            return descriptions[lang], lang
+    for lang, text in sorted(descriptions.items()):
+        if text:
+            return text, lang
+    return None, None
+
+
+def _forge(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def write_database(
+    path: Path,
+    projects: list[dict],
+    candidates: list[dict],
+    crawl: CrawlData,
+    sectors,
+    as_of: date,
+    report: BuildReport,
+) -> None:
+    from registry.licences import catalogue_row
+    from registry.maturity import compute_maturity
+
+    conn = sqlite3.connect(path)
+    conn.execute("pragma journal_mode = off")
+    conn.execute("pragma synchronous = off")
+    db = sqlite_utils.Database(conn)
+    schema.create_schema(db)
+
+    sector_labels = {s.id: (s.label_en, s.label_fr) for s in sectors}
+    rows: dict[str, list[tuple]] = {name: [] for name in schema.TABLES}
+    project_rows: list[tuple] = []
+    organisations: dict[str, dict] = {}
+    licences: dict[str, dict] = {}
+    used_sectors: set[str] = set()
+    url_to_project: dict[str, str] = {}
+    columns = list(schema.PROJECT_COLUMNS)
+
+    for project in projects:
+        pid = project["id"]
+        info = _licence_info(project.get("licence_raw"))
+        for spdx_id in info.spdx_ids:
+            if spdx_id not in licences:
+                licences[spdx_id] = _licence_row(spdx_id, info, catalogue_row)
+            rows["project_licences"].append((pid, spdx_id))
+        kept_source = project.get("licence_kept_source")
+        for other_source, other in project.get("licence_conflicts") or []:
+            rows["licence_conflicts"].append((pid, info.expression or project.get("licence_raw"), kept_source, other, other_source))
+
+        organisation = project.get("organisation") or None
+        org_id = None
+        if organisation and organisation.get("name"):
+            org_id = slugify(organisation["name"])
+            organisations.setdefault(
+                org_id,
+                {
+                    "id": org_id,
+                    "name": organisation["name"],
+                    "legal_form": organisation.get("legal_form"),
+                    "country": organisation.get("country"),
+                    "website": organisation.get("website"),
+                },
+            )
+        descriptions = project.get("descriptions") or {}
+        best, best_lang = _best_description(descriptions)
+        sector_ids = [s for s, *_ in project["sectors"]]
+        used_sectors.update(sector_ids)
+        for sector_id, inferred, score, source in project["sectors"]:
+            rows["project_sectors"].append((pid, sector_id, inferred, score, source))
+
+        facts = {
+            "status": project.get("status"),
+            "adopters_count": len(project["adopters"]),
+            "providers_count": len(project["providers"]),
+            "has_website": bool(project.get("website")),
+            "description_languages": sorted(descriptions),
+            "licence_is_free": info.is_free,
+        }
+        facts.update({name: project.get(name) for name in FACT_FIELDS})
+        maturity = compute_maturity(facts, today=as_of)
+        for signal in maturity.signals:
+            rows["maturity_signals"].append(
+                (pid, signal.signal, signal.value, signal.points, signal.max_points, signal.source, signal.explanation_en, signal.explanation_fr)
+            )
+        for table in ("adopters", "providers"):
+            for position, entry in enumerate(project[table]):
+                rows[table].append(
+                    (pid, position, entry.get("name"), entry.get("website"), entry.get("country"), project["provenance"].get(table, ("submission",))[0])
+                )
+        for url, role in project["repositories"]:
+            if url not in url_to_project:
+                rows["repositories"].append((url, pid, _forge(url), role))
+                url_to_project[url] = pid
+        for url in project.get("history_urls") or ():
+            url_to_project.setdefault(url, pid)
+        for field_name, (source, source_url) in sorted(project["provenance"].items()):
+            rows["provenance"].append((pid, field_name, source, source_url, project.get("last_checked")))
+
+        keywords = " ".join(
+            list(project.get("tags") or [])
+            + list(project.get("topics") or [])
+            + list(project.get("audiences") or [])
+            + [label for s in sector_ids for label in sector_labels.get(s, ())]
+        )
+        values = {
+            "id": pid,
+            "name": project["name"],
+            "description": best,
+            "description_en": descriptions.get("en"),
+            "description_fr": descriptions.get("fr"),
+            "description_lang": best_lang,
+            "descriptions": json.dumps(descriptions, ensure_ascii=False, sort_keys=True),
+            "repository_url": project["repository_url"],
+            "forge": _forge(project["repository_url"]),
+            "website": project.get("website"),
+            "contact": project.get("contact"),
+            "licence": info.expression,
+            "licence_label": info.label,
+            "licence_family": info.family,
+            "licence_is_free": None if info.is_free is None else int(info.is_free),
+            "spdx_ids": json.dumps(list(info.spdx_ids)),
+            "status": project.get("status"),
+            "maturity": maturity.level,
+            "maturity_score": maturity.score,
+            "sector_ids": json.dumps(sector_ids),
+            "main_sector": sector_ids[0] if sector_ids else None,
+            "organisation_id": org_id,
+            "organisation_name": organisation.get("name") if organisation else None,
+            "legal_form": organisation.get("legal_form") if organisation else None,
+            "country": organisation.get("country") if organisation else None,
+            "languages": json.dumps(project.get("languages") or []),
+            "audiences": json.dumps(project.get("audiences") or [], ensure_ascii=False),
+            "tags": json.dumps(project.get("tags") or [], ensure_ascii=False),
+            "topics": json.dumps(project.get("topics") or [], ensure_ascii=False),
+            "keywords": keywords,
+            "adopters_count": len(project["adopters"]),
+            "providers_count": len(project["providers"]),
+            "relevance": project.get("relevance"),
+            "origin": project.get("origin"),
+            "submission_path": project.get("submission_path"),
+            "first_listed": project.get("first_listed"),
+            "last_checked": project.get("last_checked"),
+        }
+        for name in FACT_FIELDS:
+            values[name] = project.get(name)
+        project_rows.append(tuple(values[c] for c in columns))
+
+    for project_url_row in crawl.history:
+        pid = url_to_project.get(normalise_url(project_url_row["url"]))
+        if pid:
+            rows["history"].append(
+                (pid, project_url_row.get("date"), project_url_row.get("stars"), project_url_row.get("forks"), project_url_row.get("open_issues"), project_url_row.get("contributors"), project_url_row.get("releases_count"), project_url_row.get("last_activity"))
+            )
+    for run in crawl.crawl_runs:
+        rows["crawl_runs"].append(tuple(run.get(c) for c in schema.TABLES["crawl_runs"]["columns"]))
+    for position, sector in enumerate(sectors):
+        rows["sectors"].append(
+            (sector.id, sector.label_en, sector.label_fr, sector.description_en, sector.description_fr, json.dumps(sector.keywords, ensure_ascii=False, sort_keys=True), position)
+        )
+    rows["organisations"] = [tuple(o.values()) for _, o in sorted(organisations.items())]
+    rows["licences"] = [tuple(l[c] for c in schema.TABLES["licences"]["columns"]) for _, l in sorted(licences.items())]
+    rows["candidates"] = [tuple(c[k] for k in schema.TABLES["candidates"]["columns"]) for c in candidates]
+    rows["build_info"] = [("as_of", as_of.isoformat()), ("schema_version", "1")]
+
+    with conn:
+        _insert(conn, "projects", columns, project_rows)
+        for table, table_rows in rows.items():
+            _insert(conn, table, list(schema.TABLES[table]["columns"]), table_rows)
+    schema.create_indexes(db)
+    conn.execute("pragma journal_mode = delete")
+    conn.close()
+    report.sectors_used = len(used_sectors)
+
+
+def _insert(conn: sqlite3.Connection, table: str, columns: list[str], rows: Iterable[tuple]) -> None:
+    placeholders = ", ".join("?" for _ in columns)
+    names = ", ".join(f"[{c}]" for c in columns)
+    # "or ignore": a duplicate (same project and same sector twice, say) keeps its first row.
+    conn.executemany(f"insert or ignore into [{table}] ({names}) values ({placeholders})", rows)
+
+
+def _licence_row(spdx_id: str, info, catalogue_row) -> dict:
+    if len(info.spdx_ids) == 1:
+        return catalogue_row(info)
+    return catalogue_row(_licence_info(spdx_id))
+
+
+def _to_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _to_iso_date(value: str | None) -> str | None:
+    parsed = _to_date(value) if value else None
+    return parsed.isoformat() if parsed else None
+
+
+def _latest(*values: str | None) -> str | None:
+    present = [v for v in values if v]
+    return max(present) if present else None
+
+
+def iter_rows(db_path: Path, table: str) -> Iterator[dict]:
+    """Rows of a table of a built database (for exports and tests)."""
+    database = sqlite_utils.Database(db_path)
+    yield from database[table].rows

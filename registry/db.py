@@ -1,0 +1,314 @@
+"""The published database: its tables, indexes and full-text index.
+
+The database is rebuilt from scratch by ``registry/build.py`` on every build, into a new file that
+then replaces the old one, so the schema is created, not migrated. The column lists below are the
+public API that analysts query: rename nothing without a changelog entry.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+# Column name -> SQLite type. Order matters: it is the column order analysts see.
+PROJECT_COLUMNS: dict[str, type] = {
+    "id": str,
+    "name": str,
+    "description": str,
+    "description_en": str,
+    "description_fr": str,
+    "description_lang": str,
+    "descriptions": str,
+    "repository_url": str,
+    "forge": str,
+    "website": str,
+    "contact": str,
+    "licence": str,
+    "licence_label": str,
+    "licence_family": str,
+    "licence_is_free": int,
+    "spdx_ids": str,
+    "status": str,
+    "maturity": str,
+    "maturity_score": int,
+    "sector_ids": str,
+    "main_sector": str,
+    "organisation_id": str,
+    "organisation_name": str,
+    "legal_form": str,
+    "country": str,
+    "languages": str,
+    "audiences": str,
+    "tags": str,
+    "topics": str,
+    "keywords": str,
+    "adopters_count": int,
+    "providers_count": int,
+    "stars": int,
+    "forks": int,
+    "open_issues": int,
+    "contributors": int,
+    "releases_count": int,
+    "latest_release": str,
+    "latest_release_date": str,
+    "created_at": str,
+    "last_activity": str,
+    "archived": int,
+    "has_readme": int,
+    "has_ci": int,
+    "has_tests": int,
+    "relevance": str,
+    "origin": str,
+    "submission_path": str,
+    "first_listed": str,
+    "last_checked": str,
+}
+
+# Columns that are JSON arrays: Datasette facets them with ``_facet_array``.
+JSON_ARRAY_COLUMNS = ("spdx_ids", "sector_ids", "languages", "audiences", "tags", "topics")
+
+# Facet and filter columns get an index each.
+PROJECT_INDEXES = (
+    "licence",
+    "licence_family",
+    "maturity",
+    "status",
+    "main_sector",
+    "country",
+    "legal_form",
+    "forge",
+    "organisation_id",
+    "last_activity",
+    "first_listed",
+    "name",
+)
+
+FTS_COLUMNS = (
+    "name",
+    "description_en",
+    "description_fr",
+    "description",
+    "organisation_name",
+    "keywords",
+)
+# unicode61 with remove_diacritics 2 folds case and accents: "economie" finds "économie".
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+TABLES: dict[str, dict] = {
+    "sectors": {
+        "columns": {
+            "id": str,
+            "label_en": str,
+            "label_fr": str,
+            "description_en": str,
+            "description_fr": str,
+            "keywords": str,
+            "position": int,
+        },
+        "pk": "id",
+    },
+    "project_sectors": {
+        "columns": {
+            "project_id": str,
+            "sector_id": str,
+            "inferred": int,
+            "score": float,
+            "source": str,
+        },
+        "pk": ("project_id", "sector_id"),
+        "foreign_keys": [("project_id", "projects", "id"), ("sector_id", "sectors", "id")],
+    },
+    "licences": {
+        "columns": {
+            "id": str,
+            "name": str,
+            "family": str,
+            "osi_approved": int,
+            "fsf_libre": int,
+            "is_free": int,
+            "url": str,
+            "summary_en": str,
+            "summary_fr": str,
+        },
+        "pk": "id",
+    },
+    "project_licences": {
+        "columns": {"project_id": str, "licence_id": str},
+        "pk": ("project_id", "licence_id"),
+        "foreign_keys": [("project_id", "projects", "id"), ("licence_id", "licences", "id")],
+    },
+    "organisations": {
+        "columns": {
+            "id": str,
+            "name": str,
+            "legal_form": str,
+            "country": str,
+            "website": str,
+        },
+        "pk": "id",
+    },
+    "adopters": {
+        "columns": {
+            "project_id": str,
+            "position": int,
+            "name": str,
+            "website": str,
+            "country": str,
+            "source": str,
+        },
+        "pk": ("project_id", "position"),
+        "foreign_keys": [("project_id", "projects", "id")],
+    },
+    "providers": {
+        "columns": {
+            "project_id": str,
+            "position": int,
+            "name": str,
+            "website": str,
+            "country": str,
+            "source": str,
+        },
+        "pk": ("project_id", "position"),
+        "foreign_keys": [("project_id", "projects", "id")],
+    },
+    "repositories": {
+        "columns": {"url": str, "project_id": str, "forge": str, "role": str},
+        "pk": "url",
+        "foreign_keys": [("project_id", "projects", "id")],
+    },
+    "maturity_signals": {
+        "columns": {
+            "project_id": str,
+            "signal": str,
+            "value": str,
+            "points": float,
+            "max_points": float,
+            "source": str,
+            "explanation_en": str,
+            "explanation_fr": str,
+        },
+        "pk": ("project_id", "signal"),
+        "foreign_keys": [("project_id", "projects", "id")],
+    },
+    "provenance": {
+        "columns": {
+            "project_id": str,
+            "field": str,
+            "source": str,
+            "source_url": str,
+            "recorded_at": str,
+        },
+        "pk": ("project_id", "field"),
+        "foreign_keys": [("project_id", "projects", "id")],
+    },
+    "licence_conflicts": {
+        "columns": {
+            "project_id": str,
+            "kept": str,
+            "kept_source": str,
+            "other": str,
+            "other_source": str,
+        },
+        "pk": ("project_id", "other_source"),
+        "foreign_keys": [("project_id", "projects", "id")],
+    },
+    "history": {
+        "columns": {
+            "project_id": str,
+            "date": str,
+            "stars": int,
+            "forks": int,
+            "open_issues": int,
+            "contributors": int,
+            "releases_count": int,
+            "last_activity": str,
+        },
+        "pk": ("project_id", "date"),
+        "foreign_keys": [("project_id", "projects", "id")],
+    },
+    "crawl_runs": {
+        "columns": {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "forges": str,
+            "requests": int,
+            "responses_304": int,
+            "projects_new": int,
+            "projects_updated": int,
+            "projects_unchanged": int,
+            "errors": int,
+            "status": str,
+        },
+        "pk": "id",
+    },
+    "candidates": {
+        "columns": {
+            "id": str,
+            "name": str,
+            "repository_url": str,
+            "forge": str,
+            "description": str,
+            "licence": str,
+            "inferred_sector_ids": str,
+            "relevance_score": float,
+            "stars": int,
+            "last_activity": str,
+            "first_seen": str,
+        },
+        "pk": "id",
+    },
+    "build_info": {
+        "columns": {"key": str, "value": str},
+        "pk": "key",
+    },
+}
+
+SECONDARY_INDEXES = {
+    "project_sectors": [("sector_id",)],
+    "project_licences": [("licence_id",)],
+    "adopters": [("country",)],
+    "providers": [("country",)],
+    "repositories": [("project_id",)],
+    "history": [("date",)],
+}
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    """Create every table of the published database (the database must be empty).
+
+    :param db: an empty database
+    """
+    # Tables that projects point to come first, so the foreign keys can be declared.
+    for name in ("sectors", "licences", "organisations"):
+        _create(db, name)
+    db["projects"].create(
+        PROJECT_COLUMNS,
+        pk="id",
+        foreign_keys=[("organisation_id", "organisations", "id")],
+        not_null=["name", "repository_url"],
+    )
+    for name in TABLES:
+        if name not in ("sectors", "licences", "organisations"):
+            _create(db, name)
+
+
+def _create(db: sqlite_utils.Database, name: str) -> None:
+    spec = TABLES[name]
+    db[name].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """Index the facet columns and build the accent- and case-insensitive full-text index.
+
+    Run after the rows are written: building an index once is faster than maintaining it.
+
+    :param db: the filled database
+    """
+    for column in PROJECT_INDEXES:
+        db["projects"].create_index([column], if_not_exists=True)
+    for table, indexes in SECONDARY_INDEXES.items():
+        for columns in indexes:
+            db[table].create_index(list(columns), if_not_exists=True)
+    db["projects"].enable_fts(list(FTS_COLUMNS), tokenize=FTS_TOKENIZE, create_triggers=False)
+    db.execute("insert into projects_fts(projects_fts) values ('optimize')")
+    db.execute("analyze")
