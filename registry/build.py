@@ -145,6 +145,13 @@ class CrawlData:
             if "repository_aliases" in tables:
                 for row in conn.execute("select alias_url, url from repository_aliases"):
                     data.aliases[normalise_url(row[0])] = normalise_url(row[1])
+                # Mirrors (not other spellings of the same URL) become the project's other repositories.
+                for alias, target in data.aliases.items():
+                    repo = data.repositories.get(target)
+                    if repo is not None and alias.lower() != target.lower():
+                        known = repo["data"].setdefault("aliases", [])
+                        if alias not in known:
+                            known.append(alias)
             if "history" in tables:
                 data.history = [dict(r) for r in conn.execute("select * from history order by url, date")]
             if "crawl_runs" in tables:
@@ -158,8 +165,9 @@ class CrawlData:
         if not url:
             return None
         key = normalise_url(url)
-        key = self.aliases.get(key, key)
-        return self.repositories.get(key)
+        # An alias whose canonical repository was never crawled (a mirror of an uncrawled
+        # original) still finds its own row.
+        return self.repositories.get(self.aliases.get(key, key)) or self.repositories.get(key)
 
     def last_crawl_date(self) -> date | None:
         finished = [r.get("finished_at") or r.get("started_at") for r in self.crawl_runs]
@@ -247,8 +255,13 @@ def build_database(
         report.submissions += 1
 
     for url, repo in crawl.repositories.items():
-        if url in claimed or repo.get("skipped_reason"):
+        if url in claimed:
             continue
+        if repo.get("skipped_reason"):
+            # A mirror stands for its project only when its original was not crawled.
+            original = crawl.aliases.get(url)
+            if repo["skipped_reason"] != "mirror" or (original and original in crawl.repositories):
+                continue
         data = repo["data"]
         if data.get("fork"):
             continue

@@ -1,0 +1,1 @@
+"""Item pipelines, one concern per module: licence → sector → relevance → maturity facts → dedupe → store."""

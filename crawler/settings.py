@@ -1,0 +1,125 @@
+"""Scrapy settings of the essforge crawler. ``crawler/cli.py`` starts from these and overrides a few.
+
+Polite by default: a User-Agent that names us, few concurrent requests per host, AutoThrottle on,
+our own rate-limit middleware, back-off on retries, conditional requests from the crawl store.
+"""
+
+from __future__ import annotations
+
+from registry import __version__
+
+BOT_NAME = "essforge"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = f"essforge/{__version__} (+https://essforge.org; free software index of the social and solidarity economy)"
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "application/json",
+    "Accept-Language": "en",
+}
+ROBOTSTXT_OBEY = False  # APIs, not web pages; the forges' API terms and rate limits apply instead
+
+# Concurrency: each forge instance runs in its own crawler, so these are per forge instance.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0
+# Hosts that ask for gentler crawling (small non-profit instances): concurrency per download slot.
+DOWNLOAD_SLOTS = {
+    "codeberg.org": {"concurrency": 2},
+    "framagit.org": {"concurrency": 2},
+    "gitlab.adullact.net": {"concurrency": 2},
+}
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.0  # 304 answers never lower the delay: start low, let latency raise it
+AUTOTHROTTLE_MAX_DELAY = 60.0
+# AutoThrottle aims at this many requests in flight per slot; set from --concurrency by the CLI.
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+# 429 and 403 are the rate-limit middleware's business (it waits for the reset, then retries).
+RETRY_HTTP_CODES = [500, 502, 503, 504, 520, 522, 524, 408]
+# Our answers to handle in callbacks: 304 (reuse stored facts) and the "empty repository" 404/409.
+HTTPERROR_ALLOWED_CODES = [304, 404, 409]
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REDIRECT_ENABLED = True
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 60.0
+MEMUSAGE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    # process_response runs from the highest number down: the rate-limit middleware sees a 429
+    # or 403 after decompression (590) and before retries (550).
+    "crawler.middlewares.RateLimitMiddleware": 585,
+    # Last before the download, first after it: the token is on the request only while it is
+    # being sent, never in the scheduler or a Redis queue.
+    "crawler.middlewares.ForgeAuthMiddleware": 890,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.store.KeepStalePipeline": 50,
+    "crawler.pipelines.licence.LicencePipeline": 100,
+    "crawler.pipelines.sector.SectorPipeline": 200,
+    "crawler.pipelines.relevance.RelevancePipeline": 300,
+    "crawler.pipelines.maturity.MaturityFactsPipeline": 400,
+    "crawler.pipelines.dedup.DedupPipeline": 500,
+    "crawler.pipelines.store.StorePipeline": 900,
+}
+
+EXTENSIONS = {
+    "crawler.middlewares.ProgressExtension": 500,
+}
+
+# Memory: depth-first order keeps the queue short (a listing page's repositories are finished
+# before the next page is read).
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.ScrapyPriorityQueue"
+DEPTH_PRIORITY = 0
+
+# Ours -----------------------------------------------------------------------------------------
+ESSFORGE_STORE = "essforge-crawl.db"          # the crawl store (``--state``)
+ESSFORGE_PROGRESS_EVERY = 100                 # a progress log line every N repositories
+ESSFORGE_RETRY_BACKOFF_BASE = 1.0             # seconds before the first retry, doubled each time
+ESSFORGE_RETRY_BACKOFF_MAX = 60.0
+ESSFORGE_RATELIMIT_MAX_WAIT = 3900.0          # never wait longer than this for one reset (s)
+ESSFORGE_RATELIMIT_MAX_RETRIES = 6            # rate-limited answers retried per request
+ESSFORGE_SECONDARY_LIMIT_WAIT = 60.0          # GitHub secondary limit without Retry-After
+ESSFORGE_CLOCK = "crawler.middlewares.Clock"  # an object with time() and async sleep(); tests inject one
+# README contents are read only when topics and description leave the sector unclear
+# ("needed"), or for every repository ("always").
+ESSFORGE_README = "needed"
+
+
+def build_settings(store: str, *, redis_url: str | None = None, log_level: str = "INFO",
+                   **overrides):
+    """The Scrapy settings of one ``essforge crawl``.
+
+    :param store: the crawl store file (``--state``)
+    :param redis_url: share the request queue and the duplicate filter of several crawl processes
+        through this Redis (``--redis``); ``None`` keeps them in memory. This is the one hook
+        the Redis frontier needs: it switches ``SCHEDULER`` and ``DUPEFILTER_CLASS``.
+    :param overrides: any other setting, by name
+    """
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("ESSFORGE_STORE", str(store), priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    if redis_url:
+        settings.set("REDIS_URL", redis_url, priority="cmdline")
+        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="cmdline")
+        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="cmdline")
+        settings.set("SCHEDULER_PERSIST", True, priority="cmdline")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+ESSFORGE_PAGE_SIZE = 0                        # items per listing page; 0 = the forge maximum

@@ -1,0 +1,123 @@
+"""Gitea and Forgejo API v1 (codeberg.org or any instance, given its API URL).
+
+``/repos/search`` answers full repository objects (``{"data": [...], "ok": true}``) with topics,
+counts, flags, ``release_counter`` and, since Gitea 1.22, detected ``licenses``. Each repository
+then costs its root ``contents`` listing and, when it has releases, ``releases?limit=1``. The API
+has no contributors list, so ``contributors`` stays unknown on these forges.
+https://docs.gitea.com/api/
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from crawler.spiders.base import (
+    BadAnswer, ForgeSpider, b64_text, count_from, decode_json, expect, int_or_none, next_link, text_of,
+)
+
+
+def gitea_summary(repo: dict, url: str) -> dict[str, Any]:
+    if not isinstance(repo, dict) or not isinstance(repo.get("html_url"), str) or not repo.get("full_name"):
+        raise BadAnswer(url, 200, "expected a repository object with html_url and full_name")
+    licences = [x for x in repo.get("licenses") or [] if isinstance(x, str) and x]
+    parent = repo.get("parent") if isinstance(repo.get("parent"), dict) else None
+    language = text_of(repo.get("language"))
+    original = text_of(repo.get("original_url"))
+    summary = {
+        "id": repo.get("id"), "name": repo.get("name"), "full_name": repo["full_name"],
+        "web_url": repo["html_url"], "description": text_of(repo.get("description")),
+        "topics": [t for t in repo.get("topics") or [] if isinstance(t, str)],
+        "homepage": text_of(repo.get("website")),
+        "stars": int_or_none(repo.get("stars_count")), "forks": int_or_none(repo.get("forks_count")),
+        "open_issues": int_or_none(repo.get("open_issues_count")),
+        "created_at": repo.get("created_at"), "last_activity": repo.get("updated_at"),
+        "archived": bool(repo.get("archived")), "fork": bool(repo.get("fork")),
+        "parent": parent.get("html_url") if parent else None,
+        "mirror": bool(repo.get("mirror")),
+        "mirror_of": (original[:-4] if original.endswith(".git") else original) if original and repo.get("mirror")
+        else None,
+        "default_branch": repo.get("default_branch"), "languages": [language] if language else [],
+        "release_counter": int_or_none(repo.get("release_counter")),
+        "empty": bool(repo.get("empty")),
+    }
+    # An instance that does not detect licences sends no "licenses" key at all.
+    summary["api_licence"] = (" AND ".join(licences) if licences else None) if "licenses" in repo else None
+    return summary
+
+
+class GiteaSpider(ForgeSpider):
+    name = "gitea"
+    forge_type = "gitea"
+    per_page = 50  # Gitea's default MAX_RESPONSE_ITEMS
+
+    def discovery_requests(self):
+        for topic in self.forge.topics:
+            yield self.search(q=topic, topic="true")
+        for keyword in self.forge.search:
+            yield self.search(q=keyword, includeDesc="true")
+        for org in self.forge.orgs:
+            yield self.get(f"{self.api}/orgs/{quote(org)}/repos?limit={self.page_size}", "org",
+                           fallback=f"{self.api}/users/{quote(org)}/repos?limit={self.page_size}")
+
+    def search(self, **params: str):
+        params.update({"mode": "source", "sort": "id", "order": "asc", "limit": str(self.page_size)})
+        return self.get(f"{self.api}/repos/search?{urlencode(params)}", "listing")
+
+    def repository_api_url(self, full_name: str) -> str:
+        return f"{self.api}/repos/{full_name}"
+
+    def first_steps(self, summary: dict):
+        base = f"{self.api}/repos/{summary['full_name']}"
+        steps = [("files", None if summary.get("empty") else f"{base}/contents")]
+        if summary.get("release_counter") != 0:
+            steps.append(("releases", f"{base}/releases?limit=1"))
+        return steps
+
+    def file_url(self, summary: dict, path: str, branch: str | None) -> str:
+        ref = f"?ref={quote(branch)}" if branch else ""
+        return f"{self.api}/repos/{summary['full_name']}/contents/{quote(path)}{ref}"
+
+    def workflows_url(self, summary: dict, directory: str) -> str:
+        return f"{self.api}/repos/{summary['full_name']}/contents/{quote(directory)}/workflows"
+
+    def data_from(self, summary: dict, facts: dict) -> dict[str, Any]:
+        data = super().data_from(summary, facts)
+        if summary.get("release_counter") is not None:
+            data["releases_count"] = summary["release_counter"]
+        if summary.get("empty"):
+            data.update(has_readme=False, has_ci=False, has_tests=False)
+        return data
+
+    def parse_step(self, step: str, response, job):
+        url = response.url
+        body = decode_json(response)
+        if step == "listing":
+            body = expect(body, dict, url, 'a search result {"data": [...]}')
+            items = expect(body.get("data"), list, url, "a list of repositories")
+            return {"repos": [gitea_summary(r, url) for r in items], "next": self.next_page(response, items)}
+        if step == "org":
+            items = expect(body, list, url, "a list of repositories")
+            return {"repos": [gitea_summary(r, url) for r in items], "next": self.next_page(response, items)}
+        if step == "submitted":
+            return gitea_summary(expect(body, dict, url, "a repository object"), url)
+        if step == "files":
+            entries = expect(body, list, url, "a directory listing")
+            return {"entries": [{"name": e["name"], "type": "dir" if e.get("type") == "dir" else "file"}
+                                for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)]}
+        if step == "workflows":
+            return {"present": bool(expect(body, list, url, "a directory listing"))}
+        if step == "releases":
+            items = expect(body, list, url, "a list of releases")
+            latest = next((r for r in items if isinstance(r, dict) and not r.get("draft")), None)
+            return {"count": count_from(response, items), "latest": latest.get("tag_name") if latest else None,
+                    "date": (latest.get("published_at") or latest.get("created_at")) if latest else None}
+        if step in ("licence_file", "manifest", "readme", "publiccode"):
+            body = expect(body, dict, url, "a file object")
+            return self.file_facts(step, b64_text(body.get("content")), body.get("name") or url.rsplit("/", 1)[-1])
+        raise BadAnswer(url, response.status, f"unexpected step {step!r}")
+
+    @staticmethod
+    def next_page(response, items: list) -> str | None:
+        # Old Gitea versions send no Link header: an empty page ends the listing.
+        return next_link(response) if items else None
