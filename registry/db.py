@@ -189,15 +189,17 @@ TABLES: dict[str, dict] = {
         "pk": ("project_id", "signal"),
         "foreign_keys": [("project_id", "projects", "id")],
     },
+    # One row per source of a project's facts, with the fields it gave as a JSON array: a project
+    # has one to four sources but a dozen fields, and a row per field made this the largest table.
     "provenance": {
         "columns": {
             "project_id": str,
-            "field": str,
             "source": str,
             "source_url": str,
+            "fields": str,
             "recorded_at": str,
         },
-        "pk": ("project_id", "field"),
+        "pk": ("project_id", "source", "source_url"),
         "foreign_keys": [("project_id", "projects", "id")],
     },
     "licence_conflicts": {

@@ -328,7 +328,15 @@ async def project(datasette, project_id: str) -> dict | None:
         "select url, forge, role from repositories where project_id = :id order by role != 'primary', url"
     )
     item["signals"] = await rows("select * from maturity_signals where project_id = :id order by rowid")
-    item["provenance"] = await rows("select field, source, source_url, recorded_at from provenance where project_id = :id order by field")
+    # provenance holds one row per source with the JSON list of its fields: one line per field here.
+    item["provenance"] = sorted(
+        (
+            {"field": name, "source": r["source"], "source_url": r["source_url"], "recorded_at": r["recorded_at"]}
+            for r in await rows("select source, source_url, fields, recorded_at from provenance where project_id = :id")
+            for name in json_list(r["fields"])
+        ),
+        key=lambda f: f["field"],
+    )
     item["conflicts"] = await rows("select kept, kept_source, other, other_source from licence_conflicts where project_id = :id")
     licences = await licences_by_id(datasette)
     item["licences"] = [licences[i] for i in json_list(item.get("spdx_ids")) if i in licences]
