@@ -156,12 +156,9 @@ def up(db_path, host, port):
 
 def _add_commands() -> None:
     from crawler.cli import crawl
+    from registry.publish import publish
 
     cli.add_command(crawl)
-    try:  # TODO(lead): plain import once registry/publish.py lands
-        from registry.publish import publish
-    except ModuleNotFoundError:
-        return
     cli.add_command(publish)
 
 
