@@ -111,16 +111,24 @@ def run_crawl(forges, sources, state, *, submitted=(), max_projects=None, redis_
         if found and found[0].id in per_forge:
             per_forge[found[0].id].append(url)
 
+    frontier = None
+    extra_settings = dict(extra_settings or {})
+    if redis_url:
+        from crawler.distributed import join
+
+        frontier = join(redis_url)
+        extra_settings["ESSFORGE_REDIS_GENERATION"] = frontier.generation
+        click.echo(f"Shared crawl g{frontier.generation} ({frontier.joined}) through Redis", err=True)
     settings = build_settings(str(state), redis_url=redis_url, log_level="INFO",
                               CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
                               AUTOTHROTTLE_TARGET_CONCURRENCY=float(concurrency),
-                              **(extra_settings or {}))
+                              **extra_settings)
     store = open_store(state)
-    run = store.begin_run([f.id for f in forges], run_key=f"redis:{redis_url}" if redis_url else None)
+    run = store.begin_run([f.id for f in forges], run_key=frontier.run_key if frontier else None)
     if run.resumed:
         click.echo(f"Resuming crawl run {run.id} started at {run.started_at}", err=True)
     started = time.monotonic()
-    process = AsyncCrawlerProcess(settings, install_root_handler=True)
+    process = AsyncCrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER defaults to True
     _quiet_logs(verbose)
     for forge in forges:
         process.crawl(spider_for(forge.type), forge=forge, submitted=per_forge[forge.id], max_projects=max_projects)
@@ -138,6 +146,10 @@ def run_crawl(forges, sources, state, *, submitted=(), max_projects=None, redis_
         reasons.append(stats.get("finish_reason"))
     store.add_counters(**totals)
     status = "finished" if all(r == "finished" for r in reasons) else "interrupted"
+    if frontier is not None:
+        shared = frontier.leave(finished=status == "finished")
+        click.echo(f"This process sent {totals['requests']} requests of shared crawl g{frontier.generation} "
+                   f"({'finished' if shared == 'finished' else 'other processes still at work'})", err=True)
     row = store.finish_run(status)
     close_store(state)
     row["seconds"] = round(time.monotonic() - started, 1)

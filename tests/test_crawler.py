@@ -274,7 +274,7 @@ def test_kill_then_resume_gives_the_same_registry(tmp_path):
         whole = tmp_path / "whole"
         whole.mkdir()
         run_crawl(whole, ff)
-        ff.set_latency(40)
+        ff.set_latency(300)  # slow enough to be killed mid-crawl (AutoThrottle is off)
         killed = tmp_path / "killed"
         killed.mkdir()
         write_sources(killed / "sources.yml", ff)
@@ -335,6 +335,11 @@ def test_redis_hook_switches_scheduler_and_dupefilter():
     plain = build_settings("/tmp/x.db")
     assert "scrapy_redis" not in str(plain.get("SCHEDULER"))
     shared = build_settings("/tmp/x.db", redis_url="redis://127.0.0.1:6379/0")
-    assert shared.get("SCHEDULER") == "scrapy_redis.scheduler.Scheduler"
-    assert shared.get("DUPEFILTER_CLASS") == "scrapy_redis.dupefilter.RFPDupeFilter"
+    # scrapy-redis's classes, subclassed for Scrapy 2.14+ (crawler/distributed.py)
+    from scrapy.utils.misc import load_object
+    from scrapy_redis.dupefilter import RFPDupeFilter
+    from scrapy_redis.scheduler import Scheduler
+
+    assert issubclass(load_object(shared.get("SCHEDULER")), Scheduler)
+    assert issubclass(load_object(shared.get("DUPEFILTER_CLASS")), RFPDupeFilter)
     assert shared.get("REDIS_URL") == "redis://127.0.0.1:6379/0"

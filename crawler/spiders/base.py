@@ -318,7 +318,10 @@ class ForgeSpider(scrapy.Spider):
             return
         job = {"summary": summary, "facts": {}, "stale": [], "queue": list(self.first_steps(summary)),
                "submitted": submitted, "aliases": [submitted_url] if submitted_url else []}
-        yield from self.advance(job)
+        # The job's first request goes through the duplicate filter (its later steps do not):
+        # with --redis, that filter is shared, so a repository found by two listings that two
+        # processes read is crawled by one of them only.
+        yield from self.advance(job, claim=True)
 
     @property
     def scheduled_aliases(self) -> dict[str, list[str]]:
@@ -331,12 +334,13 @@ class ForgeSpider(scrapy.Spider):
             self._submitted_keys = {normalise_url(u).lower() for u in self.submitted}
         return url.lower() in self._submitted_keys
 
-    def advance(self, job: dict):
+    def advance(self, job: dict, *, claim: bool = False):
         while job["queue"]:
             step, url = job["queue"].pop(0)
             if url is None:
                 continue
-            yield self.get(url, step, job)
+            request = self.get(url, step, job)
+            yield request.replace(dont_filter=False) if claim else request
             return
         yield self.finish(job)
 
