@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures" / "forges"
+FORGE_FIXTURES = ROOT / "tests" / "data" / "forges"  # real recorded answers, see its README.md
 
 
 def pytest_configure(config):

@@ -20,7 +20,8 @@ import pytest
 
 from crawler.fakeforge import FAULT_KINDS, FakeForge, FakeForgeProcess
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "forges"
+# Real recorded forge answers, copied from the founders' shared/fixtures/forges (see its README.md).
+FIXTURES = Path(__file__).resolve().parent / "data" / "forges"
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -1,6 +1,6 @@
 """Turn world objects into the JSON each forge API answers, field for field.
 
-Shapes follow the recorded answers in ``../shared/fixtures/forges/`` (PyGithub replay data,
+Shapes follow the recorded answers in ``tests/data/forges/`` (copied from ``../shared/fixtures/forges/``) (PyGithub replay data,
 gite.lirmm.fr GitLab pages, demo.gitea.com and try.next.forgejo.org pages), with the fields the
 current APIs add. Every field is present, ``null`` included, because the crawler must cope with
 nulls exactly as it will on the real forges.
