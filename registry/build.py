@@ -19,7 +19,7 @@ import re
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -65,7 +65,7 @@ def build(
     db_path: Path | str = DEFAULT_DB,
     *,
     submissions_dir: Path | str | None = None,
-    crawl_store: Path | str | None = None,
+    crawl_store: Path | str | Sequence[Path | str] | None = None,
     today: date | None = None,
 ) -> BuildReport:
     """Build the registry database from the submissions and, when it exists, the crawl store.
@@ -73,7 +73,8 @@ def build(
     :param db_path: the database to (re)place
     :param submissions_dir: folder of ``*.yml`` submissions; default ``registry/submissions``
     :param crawl_store: the crawler's store; default ``essforge-crawl.db`` beside ``db_path``,
-        used only when it exists
+        used only when it exists. A list of several stores (one per machine of a ``--redis``
+        crawl) is merged by :meth:`CrawlData.merge`; then each one must exist
     :param today: the date maturity is computed for; default the last crawl's date, else today
     :raises BuildError: when a submission is invalid or the database cannot be written
     """
@@ -102,8 +103,13 @@ def build(
         record.setdefault("first_listed", first)
         record.setdefault("last_checked", last)
 
-    store = Path(crawl_store) if crawl_store else default_crawl_store(Path(db_path))
-    crawl = CrawlData.load(store) if store.exists() else CrawlData.empty()
+    if isinstance(crawl_store, (list, tuple)) and len(crawl_store) > 1:
+        crawl = CrawlData.merge(crawl_store)  # several stores: every one must exist
+    else:
+        if isinstance(crawl_store, (list, tuple)):
+            crawl_store = crawl_store[0] if crawl_store else None
+        store = Path(crawl_store) if crawl_store else default_crawl_store(Path(db_path))
+        crawl = CrawlData.load(store) if store.exists() else CrawlData.empty()
     report = build_database(records, crawl, Path(db_path), today=today)
     report.seconds = time.perf_counter() - started
     return report
@@ -128,39 +134,71 @@ class CrawlData:
 
     @classmethod
     def load(cls, path: Path) -> CrawlData:
-        try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            conn.row_factory = sqlite3.Row
-            tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
-            data = cls()
-            if "repositories" in tables:
-                for row in conn.execute("select * from repositories order by url"):
-                    item = dict(row)
-                    try:
-                        item["data"] = json.loads(item.get("data") or "{}")
-                    except ValueError:
-                        continue
-                    if not isinstance(item["data"], dict):
-                        continue
-                    data.repositories[normalise_url(item["url"])] = item
-            if "repository_aliases" in tables:
-                for row in conn.execute("select alias_url, url from repository_aliases"):
-                    data.aliases[normalise_url(row[0])] = normalise_url(row[1])
-                # Mirrors (not other spellings of the same URL) become the project's other repositories.
-                for alias, target in data.aliases.items():
-                    repo = data.repositories.get(target)
-                    if repo is not None and alias.lower() != target.lower():
-                        known = repo["data"].setdefault("aliases", [])
-                        if alias not in known:
-                            known.append(alias)
-            if "history" in tables:
-                data.history = [dict(r) for r in conn.execute("select * from history order by url, date")]
-            if "crawl_runs" in tables:
-                data.crawl_runs = [dict(r) for r in conn.execute("select * from crawl_runs order by id")]
-            conn.close()
-            return data
-        except sqlite3.DatabaseError as error:
-            raise BuildError(f"{path}: cannot read the crawl store: {error}") from error
+        return cls.merge([path])
+
+    @classmethod
+    def merge(cls, paths: Sequence[Path | str]) -> CrawlData:
+        """Read one crawl store, or several as one (one per machine of a ``--redis`` crawl).
+
+        Rules, deterministic for the same paths in the same order (docs/crawler.md):
+
+        - a repository URL keeps the row with the newest ``last_seen``; ties go to the larger
+          ``last_changed``, then to the store named first. ``first_seen`` becomes the earliest
+          of all the stores;
+        - aliases and history rows (one per URL and date) are united; on a conflict the store
+          whose row of that repository wins by the rule above is kept;
+        - crawl runs: the processes of one ``--redis`` generation share a ``run_key``: its rows
+          from several stores become one run (earliest start, latest end, counters summed, the
+          status ``finished`` only when every store says so). With several stores, runs are
+          numbered again 1, 2, … in order of start.
+
+        :raises BuildError: naming the file, when a store is missing, unreadable or not a crawl store
+        """
+        paths = [Path(p) for p in paths]
+        stores = [_read_crawl_store(path) for path in paths]
+        data = cls()
+
+        def rank(index: int, url: str) -> tuple:
+            row = stores[index]["repositories"].get(url) or {}
+            return (row.get("last_seen") or "", row.get("last_changed") or "", -index)
+
+        for index, store in enumerate(stores):
+            for url, item in store["repositories"].items():
+                kept = data.repositories.get(url)
+                if kept is None or rank(index, url) > rank(kept["_store"], url):
+                    first_seen = _earliest(item.get("first_seen"), kept and kept.get("first_seen"))
+                    data.repositories[url] = {**item, "first_seen": first_seen, "_store": index}
+                else:
+                    kept["first_seen"] = _earliest(kept.get("first_seen"), item.get("first_seen"))
+        for item in data.repositories.values():
+            del item["_store"]
+
+        chosen: dict[str, int] = {}
+        for index, store in enumerate(stores):
+            for alias, target in store["aliases"].items():
+                if alias not in chosen or rank(index, target) > rank(chosen[alias], data.aliases[alias]):
+                    data.aliases[alias], chosen[alias] = target, index
+        # Mirrors (not other spellings of the same URL) become the project's other repositories.
+        for alias, target in data.aliases.items():
+            repo = data.repositories.get(target)
+            if repo is not None and alias.lower() != target.lower():
+                known = repo["data"].setdefault("aliases", [])
+                if alias not in known:
+                    known.append(alias)
+
+        history: dict[tuple[str, str], tuple[int, dict]] = {}
+        for index, store in enumerate(stores):
+            for row in store["history"]:
+                key = (row["url"], row["date"])
+                if key not in history or rank(index, row["url"]) > rank(history[key][0], row["url"]):
+                    history[key] = (index, row)
+        data.history = [history[key][1] for key in sorted(history)]
+
+        if len(stores) == 1:
+            data.crawl_runs = stores[0]["crawl_runs"]
+        else:
+            data.crawl_runs = _merge_runs([store["crawl_runs"] for store in stores])
+        return data
 
     def find(self, url: str | None) -> dict | None:
         if not url:
@@ -174,6 +212,90 @@ class CrawlData:
         finished = [r.get("finished_at") or r.get("started_at") for r in self.crawl_runs]
         finished = [f for f in finished if f]
         return _to_date(max(finished)) if finished else None
+
+
+_CRAWL_COUNTERS = ("requests", "responses_304", "projects_new", "projects_updated", "projects_unchanged", "errors")
+
+
+def _read_crawl_store(path: Path) -> dict[str, Any]:
+    """One crawl store's rows, as they are (:meth:`CrawlData.merge` combines them)."""
+    if not path.is_file():
+        raise BuildError(f"{path}: crawl store not found")
+    found: dict[str, Any] = {"repositories": {}, "aliases": {}, "history": [], "crawl_runs": []}
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            conn.row_factory = sqlite3.Row
+            tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+            if tables:  # an empty file is an empty store
+                columns = {r[1] for r in conn.execute("pragma table_info(repositories)")}
+                if not {"url", "data", "last_seen"} <= columns:
+                    raise BuildError(
+                        f"{path}: not a crawl store (no repositories table with url, data and last_seen"
+                        " columns); give the file named by `essforge crawl --state`, not the registry database"
+                    )
+            if "repositories" in tables:
+                for row in conn.execute("select * from repositories order by url"):
+                    item = dict(row)
+                    try:
+                        item["data"] = json.loads(item.get("data") or "{}")
+                    except ValueError:
+                        continue
+                    if not isinstance(item["data"], dict):
+                        continue
+                    found["repositories"][normalise_url(item["url"])] = item
+            if "repository_aliases" in tables:
+                for row in conn.execute("select alias_url, url from repository_aliases order by alias_url"):
+                    found["aliases"][normalise_url(row[0])] = normalise_url(row[1])
+            if "history" in tables:
+                found["history"] = [dict(r) for r in conn.execute("select * from history order by url, date")]
+            if "crawl_runs" in tables:
+                found["crawl_runs"] = [dict(r) for r in conn.execute("select * from crawl_runs order by id")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise BuildError(f"{path}: cannot read the crawl store: {error}") from error
+    return found
+
+
+def _earliest(a: str | None, b: str | None) -> str | None:
+    return min(a, b) if a and b else a or b
+
+
+def _merge_runs(stores: list[list[dict]]) -> list[dict]:
+    """The crawl runs of several stores: one row per shared ``run_key``, then numbered by start."""
+    runs: list[tuple[int, int, dict]] = []  # (store, id in that store, run)
+    shared: dict[str, dict] = {}
+    for index, rows in enumerate(stores):
+        for row in rows:
+            key = row.get("run_key")
+            if not key:
+                runs.append((index, row.get("id") or 0, dict(row)))
+                continue
+            run = shared.get(key)
+            if run is None:
+                shared[key] = run = dict(row)
+                runs.append((index, row.get("id") or 0, run))
+                continue
+            run["started_at"] = _earliest(run.get("started_at"), row.get("started_at"))
+            ends = [end for end in (run.get("finished_at"), row.get("finished_at")) if end]
+            run["finished_at"] = max(ends) if ends else None
+            for name in (*_CRAWL_COUNTERS, "workers"):
+                if name in row:
+                    run[name] = (run.get(name) or 0) + (row.get(name) or 0)
+            if run.get("status") == "finished" and row.get("status") != "finished":
+                run["status"] = row.get("status")
+            try:
+                forges = set(json.loads(run.get("forges") or "[]")) | set(json.loads(row.get("forges") or "[]"))
+                run["forges"] = json.dumps(sorted(forges))
+            except (TypeError, ValueError):
+                pass
+    merged = []
+    # Sorted by start (the earliest of a shared run's rows), then by store and id in that store.
+    for number, (*_, run) in enumerate(sorted(runs, key=lambda r: (r[2].get("started_at") or "", r[0], r[1])), 1):
+        run["id"] = number
+        merged.append(run)
+    return merged
 
 
 # A URL already in its normal spelling (the usual case: submissions are normalised when loaded).

@@ -101,16 +101,24 @@ def new(name, repository, sectors, licence, website, output, force):
 )
 @click.option(
     "--crawl-store",
+    "crawl_stores",
+    multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The crawler's store (default: essforge-crawl.db beside --db, when it exists).",
+    help="The crawler's store (default: essforge-crawl.db beside --db, when it exists). "
+         "Repeat to merge the stores of several machines.",
 )
-def build(db_path, submissions_dir, crawl_store):
+def build(db_path, submissions_dir, crawl_stores):
     """Build the registry database from the submissions and the crawl's results.
 
     Writes a new file and swaps it in only when everything worked: a failed build leaves the
-    previous database untouched. Building twice gives the same content.
+    previous database untouched. Building twice gives the same content. Several --crawl-store
+    files (one per machine of a --redis crawl) are merged: for each repository the most recently
+    seen row wins (see docs/crawler.md).
     """
-    report = _build(db_path, submissions_dir, crawl_store)
+    for path in crawl_stores:
+        if not path.is_file():
+            raise click.ClickException(f"--crawl-store {path}: no such file")
+    report = _build(db_path, submissions_dir, list(crawl_stores) or None)
     click.echo(report.summary())
 
 
