@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import sqlite3
 import time
 from pathlib import Path
 
@@ -123,7 +124,10 @@ def run_crawl(forges, sources, state, *, submitted=(), max_projects=None, redis_
                               CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
                               AUTOTHROTTLE_TARGET_CONCURRENCY=float(concurrency),
                               **extra_settings)
-    store = open_store(state)
+    try:
+        store = open_store(state)
+    except sqlite3.Error as error:
+        raise click.ClickException(f"{state}: cannot open the crawl store: {error}") from error
     run = store.begin_run([f.id for f in forges], run_key=frontier.run_key if frontier else None)
     if run.resumed:
         click.echo(f"Resuming crawl run {run.id} started at {run.started_at}", err=True)

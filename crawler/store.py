@@ -108,6 +108,21 @@ class Run:
         return self.started_at[:10]
 
 
+def _retry_locked(action, seconds: float = 60.0):
+    """Run ``action``, retrying with back-off while the file is locked by another process."""
+    deadline = time.monotonic() + seconds
+    delay = 0.02
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as error:
+            message = str(error).lower()
+            if ("locked" not in message and "busy" not in message) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 class Store:
     """One connection to the crawl store. Use :func:`open_store` to share it inside a process
     (several crawlers run in one process: one connection avoids locking ourselves out)."""
@@ -118,9 +133,12 @@ class Store:
         self.conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=60)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA busy_timeout = 60000")
-        self.conn.execute("PRAGMA journal_mode = WAL")
+        # Several crawl processes (--redis) may open a new store at the same moment: switching to
+        # WAL and creating the tables can then answer "database is locked" at once, without
+        # SQLite's busy handler, so these two steps are retried.
+        _retry_locked(lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
         self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.conn.executescript(SCHEMA)
+        _retry_locked(lambda: self.conn.executescript(SCHEMA))
         self.flush_every = flush_every
         self.flush_seconds = flush_seconds
         self._last_flush = time.monotonic()

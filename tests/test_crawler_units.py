@@ -286,3 +286,21 @@ def test_every_sources_field_and_crawl_option_is_documented():
         for opt in param.opts:
             if opt.startswith("--") and opt != "--help":
                 assert f"`{opt}" in guide, f"essforge crawl {opt} is not in docs/crawler.md"
+
+
+def _open_store(path):
+    from crawler.store import Store
+
+    Store(path).close()
+    return True
+
+
+def test_several_processes_can_create_one_new_store_at_once(tmp_path):
+    """--redis crawls on one machine share a store: opening it together must not fail as 'locked'."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    for attempt in range(15):  # the race is not hit every time: try it often
+        path = tmp_path / f"store-{attempt}.db"
+        with context.Pool(4) as pool:
+            assert pool.map(_open_store, [path] * 4) == [True] * 4
