@@ -18,7 +18,9 @@ CHECKOUT_ROOT = REGISTRY_DIR.parent
 def site_dir() -> Path:
     """The folder holding ``templates/``, ``plugins/``, ``static/`` and ``metadata.yml``."""
     checkout = CHECKOUT_ROOT / "datasette"
-    if (checkout / "templates").is_dir():
+    # In an installed copy CHECKOUT_ROOT is site-packages, where "datasette" is Datasette itself
+    # (it has a templates/ folder too): look for something only ours has.
+    if (checkout / "plugins" / "essforge_web").is_dir():
         return checkout
     import essforge_site  # installed copy: a namespace package mapped onto datasette/
 
@@ -28,7 +30,7 @@ def site_dir() -> Path:
 def metadata_path() -> Path:
     """``metadata.yml``: at the checkout root, or inside the installed site package."""
     checkout = CHECKOUT_ROOT / "metadata.yml"
-    if checkout.is_file():
+    if checkout.is_file() and (CHECKOUT_ROOT / "registry" / "paths.py").is_file():
         return checkout
     return site_dir() / "metadata.yml"
 
