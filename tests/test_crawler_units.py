@@ -107,7 +107,7 @@ def test_gitea_and_forgejo_search_pages(name):
     (b"<html><body>Bad gateway</body></html>", "malformed JSON"),
     (b'{"items": [', "malformed JSON"),
     (b'["not", "an", "object"]', "expected a search result object"),
-    (b'{"items": [{"name": "x"}]}', "expected a repository object"),
+    (b'{"items": {"name": "x"}}', "expected a list of items"),
 ])
 def test_unusable_answers_raise_bad_answer_naming_the_url(body, message):
     spider = GitHubSpider(forge=forge("github"))
@@ -304,3 +304,123 @@ def test_several_processes_can_create_one_new_store_at_once(tmp_path):
         path = tmp_path / f"store-{attempt}.db"
         with context.Pool(4) as pool:
             assert pool.map(_open_store, [path] * 4) == [True] * 4
+
+
+# ------------------------------------------------------------------------------------- other real answers
+
+MORE = FIXTURES / "more"
+
+
+def test_gogs_search_page_without_topics_licences_or_release_counter():
+    spider = GiteaSpider(forge=forge("gitea"))
+    body = (MORE / "try.gogs.io-repos_search-page1.json").read_bytes()
+    repo = spider.parse_step("listing", response("https://try.gogs.io/api/v1/repos/search", body), None)["repos"][0]
+    assert repo["full_name"] == "carwyn/test-repo" and repo["topics"] == [] and repo["homepage"] is None
+    assert repo["api_licence"] is None and repo["release_counter"] is None and repo["archived"] is False
+    assert repo["created_at"] == "2015-02-17T21:11:54Z"
+    assert [s for s, _ in spider.first_steps(repo)] == ["files", "releases"]  # no counter: ask the list
+
+
+def test_heptapod_and_old_gitlab_pages():
+    spider = GitLabSpider(forge=forge("gitlab"))
+    body = (MORE / "foss.heptapod.net-projects-page1.json").read_bytes()
+    repos = spider.parse_step("listing", response("https://foss.heptapod.net/api/v4/projects", body), None)["repos"]
+    assert repos[0]["created_at"] == "2019-05-28T00:53:04Z"  # milliseconds dropped, UTC kept
+    assert repos[1]["topics"] == ["extension", "history-rewriting", "mercurial"]
+    url = spider.file_url(repos[1], "LICENSE", repos[1]["default_branch"])
+    assert url.endswith("/repository/files/LICENSE/raw?ref=branch/default")
+    old = spider.parse_step("listing", response("https://gitlab.com/api/v4/projects",
+                                                (MORE / "gitlab.com-projects-2013.json").read_bytes()), None)["repos"]
+    assert old[0]["description"] is None and old[0]["topics"] == []
+    assert old[1]["default_branch"] is None
+    assert gitlab_summary({"web_url": "https://g.example/a/b", "path_with_namespace": "a/b",
+                           "tag_list": ["gis", "", 3]}, "u")["topics"] == ["gis"]  # tag_list only (GitLab < 14)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2019-05-28T00:53:04.064Z", "2019-05-28T00:53:04Z"),
+    ("2020-01-01T00:30:00+02:00", "2019-12-31T22:30:00Z"),  # Gitea sends the server's offset
+    ("2011-01-26T19:01:12Z", "2011-01-26T19:01:12Z"),
+    ("2011-01-26T19:01:12", "2011-01-26T19:01:12Z"),
+    (None, None), ("", None), ("yesterday", None), (1296068472, None),
+])
+def test_dates_are_utc_seconds_or_none(value, expected):
+    from crawler.spiders.base import iso_date
+
+    assert iso_date(value) == expected
+
+
+def test_missing_and_odd_optional_fields_give_none_not_a_crash():
+    repo = github_summary({"html_url": "https://github.com/o/empty", "full_name": "o/empty", "pushed_at": None,
+                           "updated_at": "2024-01-02T03:04:05Z", "default_branch": None, "license": None,
+                           "topics": None, "name": 7, "mirror_url": "https://user:secret@example.org/x.git"},
+                          "u")
+    assert repo["last_activity"] == "2024-01-02T03:04:05Z" and repo["default_branch"] is None
+    assert repo["api_licence"] is None and repo["topics"] == [] and repo["name"] is None
+    assert repo["mirror"] is True and repo["mirror_of"] == "https://example.org/x"  # never a credential
+    other = github_summary({"html_url": "https://github.com/o/r", "full_name": "o/r",
+                            "license": {"key": "other", "name": "Other", "spdx_id": "NOASSERTION", "url": None}}, "u")
+    assert other["api_licence"] == "other"
+    gitea = gitea_summary({"html_url": "https://c.example/o/r", "full_name": "o/r", "licenses": None,
+                           "topics": ["a"] * 3 + [f"t{i}" for i in range(200)], "parent": None}, "u")
+    assert gitea["api_licence"] is None and len(gitea["topics"]) == 50 and gitea["topics"][:2] == ["a", "t0"]
+    one = gitea_summary({"html_url": "https://c.example/o/r", "full_name": "o/r", "licenses": ["AGPL-3.0"]}, "u")
+    assert one["api_licence"] == "AGPL-3.0"
+    # Two licence files say nothing of AND or OR: not guessed, the files are read instead.
+    two = gitea_summary({"html_url": "https://c.example/o/r", "full_name": "o/r", "licenses": ["MIT", "Apache-2.0"]}, "u")
+    assert two["api_licence"] == "other"
+    unicode = gitea_summary({"html_url": "https://c.example/ö/répertoire", "full_name": "ö/répertoire"}, "u")
+    assert unicode["full_name"] == "ö/répertoire"
+
+
+def test_one_bad_item_is_skipped_and_the_page_kept(caplog):
+    spider = GitHubSpider(forge=forge("github"))
+    body = json.dumps({"items": [{"name": "x"}, {"html_url": "https://github.com/o/r", "full_name": "o/r"}]})
+    url = "https://api.example/github/search/repositories?q=x"
+    link = '<https://api.example/github/search/repositories?q=x&page=2>; rel="next"'
+    facts = spider.parse_step("listing", response(url, body, headers={"Link": link}), None)
+    assert [r["full_name"] for r in facts["repos"]] == ["o/r"] and facts["next"].endswith("page=2")
+    assert "skipped item 0 of " + url in caplog.text
+
+
+def test_unexpected_shape_inside_a_step_becomes_a_bad_answer(tmp_path):
+    crawler = get_crawler(GitHubSpider, {"ESSFORGE_STORE": str(tmp_path / "s.db")})
+    spider = crawler._create_spider(forge=forge("github"))
+    spider.parse_step = lambda step, resp, job: {}["boom"]  # any parser bug on an odd answer
+    url = "https://api.example/github/repos/o/r/contents"
+    with pytest.raises(BadAnswer, match="unexpected answer shape"):
+        spider.facts_for(response(url, b"[]"), "files", {})
+
+
+def test_releases_skip_drafts_and_counts_without_total_are_unknown():
+    spider = GitHubSpider(forge=forge("github"))
+    body = json.dumps([{"tag_name": "v2-draft", "draft": True, "published_at": None, "created_at": "2024-01-01T00:00:00Z"}])
+    facts = spider.parse_step("releases", response("https://api.example/github/repos/o/r/releases", body), None)
+    assert facts == {"count": 1, "latest": None, "date": None}
+    body = json.dumps([{"tag_name": "v1", "draft": False, "published_at": "2023-05-06T07:08:09Z"}])
+    facts = spider.parse_step("releases", response("https://api.example/github/repos/o/r/releases", body), None)
+    assert facts["latest"] == "v1" and facts["date"] == "2023-05-06T07:08:09Z"
+    # GitLab past 10,000 items: no X-Total, no rel="last", only rel="next": unknown, not 1
+    gitlab = GitLabSpider(forge=forge("gitlab"))
+    link = '<https://api.example/gitlab/projects/1/repository/contributors?page=2&per_page=1>; rel="next"'
+    facts = gitlab.parse_step("contributors", response("https://api.example/gitlab/projects/1/repository/contributors",
+                                                       b'[{"name": "a"}]', headers={"Link": link}), None)
+    assert facts == {"count": None}
+    assert gitlab.parse_step("contributors", response("https://api.example/gitlab/x", b'[{"name": "a"}]',
+                                                      headers={"X-Total": "12"}), None) == {"count": 12}
+
+
+def test_gitlab_empty_or_disabled_repository_is_not_asked_for_its_tree():
+    spider = GitLabSpider(forge=forge("gitlab"))
+    base = {"web_url": "https://g.example/a/b", "path_with_namespace": "a/b", "id": 5, "archived": False,
+            "license": None}
+    for extra, empty in (({"empty_repo": True}, True), ({"repository_access_level": "disabled"}, False)):
+        summary = gitlab_summary({**base, **extra}, "u")
+        job = {"summary": summary, "facts": {}, "stale": [], "queue": list(spider.first_steps(summary)),
+               "submitted": False, "aliases": []}
+        requests = list(spider.advance(job))
+        assert [r.meta["essforge_step"] for r in requests] == ["releases"]
+        assert (job["facts"].get("files") == {"entries": []}) is empty
+    assert gitlab_summary(base, "u")["api_licence"] is None
+    assert gitlab_summary({**base, "license": {"key": "other", "name": "Other"}}, "u")["api_licence"] == "other"
+    assert "api_licence" not in gitlab_summary({k: v for k, v in base.items() if k != "license"}, "u")

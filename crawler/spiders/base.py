@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -30,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when a parser changes what it derives from an answer: stored facts of an older version
 # are then ignored and the URL is fetched again without a condition.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 README_EXCERPT = 4000
 MANIFESTS = ("package.json",)
@@ -81,6 +83,65 @@ def text_of(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+MAX_TOPICS = 50
+MAX_TOPIC_LENGTH = 100
+
+
+def clean_topics(values: Any) -> list[str]:
+    """Topics as forges send them (GitHub ``topics``, GitLab ``topics`` or older ``tag_list``,
+    Gitea ``topics``): strings only, stripped, without repeats, at most ``MAX_TOPICS``."""
+    if not isinstance(values, list):
+        return []
+    topics: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        text = text_of(value)
+        if text is None or len(text) > MAX_TOPIC_LENGTH or text.lower() in seen:
+            continue
+        seen.add(text.lower())
+        topics.append(text)
+        if len(topics) == MAX_TOPICS:
+            break
+    return topics
+
+
+def iso_date(value: Any) -> str | None:
+    """A forge timestamp as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, or None when absent or unreadable.
+    Forges send ``2019-05-28T00:53:04.064Z`` (GitLab), ``2020-01-01T10:00:00+01:00`` (Gitea),
+    ``2011-01-26T19:01:12Z`` (GitHub); a value without a timezone is taken as UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def public_url(value: Any) -> str | None:
+    """A URL a forge gave (a mirror's source), without any user or password in it and without
+    ``.git``; None when it is not an http(s) URL."""
+    text = text_of(value)
+    if text is None:
+        return None
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    netloc = f"{host}:{port}" if port else host
+    path = parts.path[:-4] if parts.path.endswith(".git") else parts.path
+    return urlunsplit((parts.scheme.lower(), netloc, path, "", ""))
+
+
 def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -94,7 +155,7 @@ def b64_text(content: Any) -> str:
         return ""
 
 
-def count_from(response: Response, items: list, per_page_one: bool = True) -> int:
+def count_from(response: Response, items: list, per_page_one: bool = True) -> int | None:
     """The number of items of a list asked with ``per_page=1``: ``X-Total`` (GitLab),
     ``X-Total-Count`` (Gitea), else the last page number of the ``Link`` header (GitHub)."""
     for header in (b"X-Total", b"X-Total-Count"):
@@ -104,10 +165,27 @@ def count_from(response: Response, items: list, per_page_one: bool = True) -> in
                 return int(value)
             except ValueError:
                 pass
+    links = parse_link_header(response.headers.get(b"Link"), response.url)
     last = last_page(response.headers.get(b"Link"))
     if last is not None and per_page_one:
         return last
+    if links.get("next"):
+        # More pages, but no total and no last page (GitLab leaves both out past 10,000 items):
+        # the count is unknown, not the length of this page.
+        return None
     return len(items)
+
+
+def release_facts(response: Response, items: list, date_field: str) -> dict[str, Any]:
+    """Count, tag and date of the newest release of a ``per_page=1`` list. Drafts (GitHub,
+    Gitea: ``draft``, with a null ``published_at``) and GitLab's upcoming releases are not
+    releases yet."""
+    latest = next((r for r in items if isinstance(r, dict) and r.get("draft") is not True
+                   and r.get("upcoming_release") is not True), None)
+    if latest is None:
+        return {"count": count_from(response, items), "latest": None, "date": None}
+    return {"count": count_from(response, items), "latest": text_of(latest.get("tag_name")),
+            "date": iso_date(latest.get(date_field)) or iso_date(latest.get("created_at"))}
 
 
 def classify_files(entries: list[dict]) -> dict[str, Any]:
@@ -219,7 +297,13 @@ class ForgeSpider(scrapy.Spider):
                 dont_filter=True, meta={**response.request.meta, "essforge_conditional": False})
         if response.status in (404, 409, 410):
             return True, self.missing_facts(step)
-        facts = self.parse_step(step, response, job)
+        try:
+            facts = self.parse_step(step, response, job)
+        except BadAnswer:
+            raise
+        except Exception as error:  # noqa: BLE001 - an answer of a shape no parser expected
+            raise BadAnswer(url, response.status, f"unexpected answer shape ({type(error).__name__}: {error})"[:300]) \
+                from None
         headers = response.headers
         etag = headers.get(b"ETag")
         last_modified = headers.get(b"Last-Modified")
@@ -289,6 +373,19 @@ class ForgeSpider(scrapy.Spider):
         else:
             self.apply_missing(step, job)
         yield from self.advance(job)
+
+    def summaries(self, items: list, parse: Callable[[Any, str], dict], url: str) -> list[dict]:
+        """The repositories of a listing page; an item that cannot be read is logged with the
+        page's URL and skipped, so the rest of the page and the next pages are still crawled."""
+        found = []
+        for index, item in enumerate(items):
+            try:
+                found.append(parse(item, url))
+            except BadAnswer as error:
+                if getattr(self, "crawler", None) is not None:
+                    self.stat("errors/bad_item")
+                logger.warning("%s: skipped item %d of %s: %s", self.forge.id, index, url, error.detail)
+        return found
 
     # ----------------------------------------------------------------- one repository
 

@@ -13,36 +13,41 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from crawler.spiders.base import (
-    BadAnswer, ForgeSpider, b64_text, count_from, decode_json, expect, int_or_none, next_link, text_of,
+    BadAnswer, ForgeSpider, b64_text, clean_topics, decode_json, expect, int_or_none, iso_date, next_link,
+    public_url, release_facts, text_of,
 )
 
 
 def gitea_summary(repo: dict, url: str) -> dict[str, Any]:
-    if not isinstance(repo, dict) or not isinstance(repo.get("html_url"), str) or not repo.get("full_name"):
+    if not isinstance(repo, dict) or not text_of(repo.get("html_url")) or not text_of(repo.get("full_name")):
         raise BadAnswer(url, 200, "expected a repository object with html_url and full_name")
-    licences = [x for x in repo.get("licenses") or [] if isinstance(x, str) and x]
+    licences = [x.strip() for x in repo.get("licenses") or [] if text_of(x)] \
+        if isinstance(repo.get("licenses"), list) else []
     parent = repo.get("parent") if isinstance(repo.get("parent"), dict) else None
     language = text_of(repo.get("language"))
-    original = text_of(repo.get("original_url"))
+    mirror = repo.get("mirror") is True
     summary = {
-        "id": repo.get("id"), "name": repo.get("name"), "full_name": repo["full_name"],
-        "web_url": repo["html_url"], "description": text_of(repo.get("description")),
-        "topics": [t for t in repo.get("topics") or [] if isinstance(t, str)],
+        "id": int_or_none(repo.get("id")), "name": text_of(repo.get("name")), "full_name": repo["full_name"].strip(),
+        "web_url": repo["html_url"].strip(), "description": text_of(repo.get("description")),
+        "topics": clean_topics(repo.get("topics")),
         "homepage": text_of(repo.get("website")),
         "stars": int_or_none(repo.get("stars_count")), "forks": int_or_none(repo.get("forks_count")),
         "open_issues": int_or_none(repo.get("open_issues_count")),
-        "created_at": repo.get("created_at"), "last_activity": repo.get("updated_at"),
-        "archived": bool(repo.get("archived")), "fork": bool(repo.get("fork")),
-        "parent": parent.get("html_url") if parent else None,
-        "mirror": bool(repo.get("mirror")),
-        "mirror_of": (original[:-4] if original.endswith(".git") else original) if original and repo.get("mirror")
-        else None,
-        "default_branch": repo.get("default_branch"), "languages": [language] if language else [],
+        "created_at": iso_date(repo.get("created_at")), "last_activity": iso_date(repo.get("updated_at")),
+        "archived": repo.get("archived") is True, "fork": repo.get("fork") is True,
+        "parent": text_of(parent.get("html_url")) if parent else None,
+        "mirror": mirror, "mirror_of": public_url(repo.get("original_url")) if mirror else None,
+        "default_branch": text_of(repo.get("default_branch")), "languages": [language] if language else [],
         "release_counter": int_or_none(repo.get("release_counter")),
-        "empty": bool(repo.get("empty")),
+        "empty": repo.get("empty") is True,
     }
-    # An instance that does not detect licences sends no "licenses" key at all.
-    summary["api_licence"] = (" AND ".join(licences) if licences else None) if "licenses" in repo else None
+    # An instance that does not detect licences sends no "licenses" key at all. Several detected
+    # licence files do not say whether they combine with AND or OR (LICENSE-MIT + LICENSE-APACHE
+    # is usually a choice): we do not guess, we answer "other" so the licence files are read.
+    if "licenses" not in repo or not licences:
+        summary["api_licence"] = None
+    else:
+        summary["api_licence"] = licences[0] if len(licences) == 1 else "other"
     return summary
 
 
@@ -95,10 +100,10 @@ class GiteaSpider(ForgeSpider):
         if step == "listing":
             body = expect(body, dict, url, 'a search result {"data": [...]}')
             items = expect(body.get("data"), list, url, "a list of repositories")
-            return {"repos": [gitea_summary(r, url) for r in items], "next": self.next_page(response, items)}
+            return {"repos": self.summaries(items, gitea_summary, url), "next": self.next_page(response, items)}
         if step == "org":
             items = expect(body, list, url, "a list of repositories")
-            return {"repos": [gitea_summary(r, url) for r in items], "next": self.next_page(response, items)}
+            return {"repos": self.summaries(items, gitea_summary, url), "next": self.next_page(response, items)}
         if step == "submitted":
             return gitea_summary(expect(body, dict, url, "a repository object"), url)
         if step == "files":
@@ -109,9 +114,7 @@ class GiteaSpider(ForgeSpider):
             return {"present": bool(expect(body, list, url, "a directory listing"))}
         if step == "releases":
             items = expect(body, list, url, "a list of releases")
-            latest = next((r for r in items if isinstance(r, dict) and not r.get("draft")), None)
-            return {"count": count_from(response, items), "latest": latest.get("tag_name") if latest else None,
-                    "date": (latest.get("published_at") or latest.get("created_at")) if latest else None}
+            return release_facts(response, items, "published_at")
         if step in ("licence_file", "manifest", "readme", "publiccode"):
             body = expect(body, dict, url, "a file object")
             return self.file_facts(step, b64_text(body.get("content")), body.get("name") or url.rsplit("/", 1)[-1])

@@ -15,35 +15,37 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from crawler.spiders.base import (
-    BadAnswer, ForgeSpider, b64_text, count_from, decode_json, expect, int_or_none, next_link, text_of,
+    BadAnswer, ForgeSpider, b64_text, clean_topics, count_from, decode_json, expect, int_or_none, iso_date,
+    next_link, public_url, release_facts, text_of,
 )
 
 
 def github_summary(repo: dict, url: str) -> dict[str, Any]:
     """The facts of one GitHub repository object (search item, list item or full object)."""
-    if not isinstance(repo, dict) or not isinstance(repo.get("html_url"), str) or not repo.get("full_name"):
+    if not isinstance(repo, dict) or not text_of(repo.get("html_url")) or not text_of(repo.get("full_name")):
         raise BadAnswer(url, 200, "expected a repository object with html_url and full_name")
     licence = repo.get("license") if isinstance(repo.get("license"), dict) else None
     api_licence = None
     if licence:
-        spdx = licence.get("spdx_id")
+        spdx = text_of(licence.get("spdx_id"))
         api_licence = "other" if spdx in (None, "NOASSERTION") or licence.get("key") == "other" else spdx
-    mirror_url = text_of(repo.get("mirror_url"))
+    mirror_of = public_url(repo.get("mirror_url"))
     parent = repo.get("parent") if isinstance(repo.get("parent"), dict) else None
     language = text_of(repo.get("language"))
     return {
-        "id": repo.get("id"), "name": repo.get("name"), "full_name": repo["full_name"],
-        "web_url": repo["html_url"], "description": text_of(repo.get("description")),
-        "topics": [t for t in repo.get("topics") or [] if isinstance(t, str)],
+        "id": int_or_none(repo.get("id")), "name": text_of(repo.get("name")), "full_name": repo["full_name"].strip(),
+        "web_url": repo["html_url"].strip(), "description": text_of(repo.get("description")),
+        "topics": clean_topics(repo.get("topics")),
         "homepage": text_of(repo.get("homepage")),
         "stars": int_or_none(repo.get("stargazers_count")), "forks": int_or_none(repo.get("forks_count")),
         "open_issues": int_or_none(repo.get("open_issues_count")),
-        "created_at": repo.get("created_at"), "last_activity": repo.get("pushed_at") or repo.get("updated_at"),
-        "archived": bool(repo.get("archived")), "fork": bool(repo.get("fork")),
-        "parent": parent.get("html_url") if parent else None,
-        "mirror": bool(mirror_url), "mirror_of": mirror_url[:-4] if mirror_url and mirror_url.endswith(".git")
-        else mirror_url,
-        "default_branch": repo.get("default_branch"), "languages": [language] if language else [],
+        "created_at": iso_date(repo.get("created_at")),
+        # pushed_at is null for a repository that never received a commit
+        "last_activity": iso_date(repo.get("pushed_at")) or iso_date(repo.get("updated_at")),
+        "archived": repo.get("archived") is True, "fork": repo.get("fork") is True,
+        "parent": text_of(parent.get("html_url")) if parent else None,
+        "mirror": bool(text_of(repo.get("mirror_url"))), "mirror_of": mirror_of,
+        "default_branch": text_of(repo.get("default_branch")), "languages": [language] if language else [],
         "api_licence": api_licence,
     }
 
@@ -89,10 +91,10 @@ class GitHubSpider(ForgeSpider):
         if step == "listing":
             items = expect(body, dict, url, "a search result object").get("items")
             items = expect(items, list, url, "a list of items")
-            return {"repos": [github_summary(r, url) for r in items], "next": next_link(response)}
+            return {"repos": self.summaries(items, github_summary, url), "next": next_link(response)}
         if step == "org":
             items = expect(body, list, url, "a list of repositories")
-            return {"repos": [github_summary(r, url) for r in items], "next": next_link(response)}
+            return {"repos": self.summaries(items, github_summary, url), "next": next_link(response)}
         if step == "submitted":
             return github_summary(expect(body, dict, url, "a repository object"), url)
         if step == "files":
@@ -106,9 +108,7 @@ class GitHubSpider(ForgeSpider):
             return {"count": count_from(response, items)}
         if step == "releases":
             items = expect(body, list, url, "a list of releases")
-            latest = next((r for r in items if isinstance(r, dict) and not r.get("draft")), None)
-            return {"count": count_from(response, items), "latest": latest.get("tag_name") if latest else None,
-                    "date": (latest.get("published_at") or latest.get("created_at")) if latest else None}
+            return release_facts(response, items, "published_at")
         if step in ("licence_file", "manifest", "readme", "publiccode"):
             body = expect(body, dict, url, "a file object")
             return self.file_facts(step, b64_text(body.get("content")), body.get("name") or url.rsplit("/", 1)[-1])

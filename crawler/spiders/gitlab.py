@@ -9,43 +9,49 @@ https://docs.gitlab.com/api/projects/
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from crawler.spiders.base import (
-    BadAnswer, ForgeSpider, count_from, decode_json, expect, int_or_none, next_link, text_of,
+    BadAnswer, ForgeSpider, classify_files, clean_topics, count_from, decode_json, expect, int_or_none, iso_date, next_link,
+    public_url, release_facts, text_of,
 )
 
 
 def gitlab_summary(project: dict, url: str) -> dict[str, Any]:
-    if not isinstance(project, dict) or not isinstance(project.get("web_url"), str) \
-            or not project.get("path_with_namespace"):
+    if not isinstance(project, dict) or not text_of(project.get("web_url")) \
+            or not text_of(project.get("path_with_namespace")):
         raise BadAnswer(url, 200, "expected a project object with web_url and path_with_namespace")
+    # "topics" since GitLab 14.0; older instances send "tag_list" only (deprecated, later removed)
+    topics = project.get("topics") if isinstance(project.get("topics"), list) and project.get("topics") \
+        else project.get("tag_list")
     summary: dict[str, Any] = {
-        "id": project.get("id"), "name": project.get("path") or project.get("name"),
-        "full_name": project["path_with_namespace"], "web_url": project["web_url"],
+        "id": int_or_none(project.get("id")),
+        "name": text_of(project.get("path")) or text_of(project.get("name")),
+        "full_name": project["path_with_namespace"].strip(), "web_url": project["web_url"].strip(),
         "description": text_of(project.get("description")),
-        "topics": [t for t in (project.get("topics") or project.get("tag_list") or []) if isinstance(t, str)],
+        "topics": clean_topics(topics),
         "stars": int_or_none(project.get("star_count")), "forks": int_or_none(project.get("forks_count")),
-        "created_at": project.get("created_at"), "last_activity": project.get("last_activity_at"),
-        "default_branch": project.get("default_branch"),
+        "created_at": iso_date(project.get("created_at")), "last_activity": iso_date(project.get("last_activity_at")),
+        "default_branch": text_of(project.get("default_branch")),
     }
     if "archived" in project or "license" in project or "forked_from_project" in project:
         # the full shape (a single project, or a listing with a token)
         forked = project.get("forked_from_project")
-        import_url = text_of(project.get("import_url"))
-        mirror = bool(project.get("mirror"))
+        mirror = project.get("mirror") is True
         licence = project.get("license") if isinstance(project.get("license"), dict) else None
         summary.update({
-            "archived": bool(project.get("archived")), "fork": isinstance(forked, dict),
-            "parent": forked.get("web_url") if isinstance(forked, dict) else None,
+            "archived": project.get("archived") is True, "fork": isinstance(forked, dict),
+            "parent": text_of(forked.get("web_url")) if isinstance(forked, dict) else None,
             "open_issues": int_or_none(project.get("open_issues_count")),
-            "mirror": mirror, "mirror_of": (import_url[:-4] if import_url and import_url.endswith(".git")
-                                            else import_url) if mirror else None,
+            "mirror": mirror, "mirror_of": public_url(project.get("import_url")) if mirror else None,
             "homepage": None,
             "detailed": "license" in project,
+            # no files to list: an empty repository, or one whose repository feature is off (403)
+            "empty": project.get("empty_repo") is True,
+            "no_repository": project.get("repository_access_level") == "disabled",
         })
         if "license" in project:
-            key = (licence or {}).get("key")
+            key = text_of((licence or {}).get("key"))
             summary["api_licence"] = None if not licence else ("other" if key in (None, "other") else key)
     return summary
 
@@ -95,16 +101,36 @@ class GitLabSpider(ForgeSpider):
         if step == "detail" and facts.get("fork"):
             job["queue"].clear()  # a fork: nothing more to fetch
         super().apply(step, job, facts)
+        if step == "detail":
+            self.skip_repository_steps(job)
+
+    def skip_repository_steps(self, job: dict) -> None:
+        """An empty repository has no tree and no contributors (404/500); a project whose
+        repository feature is disabled answers 403 to both: do not ask."""
+        summary = job["summary"]
+        if not (summary.get("empty") or summary.get("no_repository")):
+            return
+        job["queue"] = [(step, url) for step, url in job["queue"] if step not in ("files", "contributors")]
+        if summary.get("empty"):
+            job["facts"]["files"] = {"entries": []}
+            job["facts"]["classified"] = classify_files([])
+            job["facts"]["contributors"] = {"count": 0}
+
+    def advance(self, job: dict, *, claim: bool = False):
+        if "detail" not in job["facts"] and not any(step == "detail" for step, _ in job["queue"]):
+            self.skip_repository_steps(job)  # a full project object from a listing or a submission
+        yield from super().advance(job, claim=claim)
 
     def parse_step(self, step: str, response, job):
         url = response.url
         if step in ("licence_file", "manifest", "readme", "publiccode"):
             text = response.body.decode("utf-8", "replace")
-            return self.file_facts(step, text, url.split("/repository/files/", 1)[-1].split("/raw", 1)[0])
+            name = unquote(url.split("/repository/files/", 1)[-1].split("/raw", 1)[0])
+            return self.file_facts(step, text, name)
         body = decode_json(response)
         if step in ("listing", "org"):
             items = expect(body, list, url, "a list of projects")
-            return {"repos": [gitlab_summary(p, url) for p in items], "next": next_link(response)}
+            return {"repos": self.summaries(items, gitlab_summary, url), "next": next_link(response)}
         if step in ("submitted", "detail"):
             return gitlab_summary(expect(body, dict, url, "a project object"), url)
         if step == "files":
@@ -117,7 +143,5 @@ class GitLabSpider(ForgeSpider):
             return {"count": count_from(response, expect(body, list, url, "a list of contributors"))}
         if step == "releases":
             items = expect(body, list, url, "a list of releases")
-            latest = next((r for r in items if isinstance(r, dict) and not r.get("upcoming_release")), None)
-            return {"count": count_from(response, items), "latest": latest.get("tag_name") if latest else None,
-                    "date": (latest.get("released_at") or latest.get("created_at")) if latest else None}
+            return release_facts(response, items, "released_at")
         raise BadAnswer(url, response.status, f"unexpected step {step!r}")
