@@ -16,7 +16,7 @@ publiccode.yml                              submission field
 ``legal.mainCopyrightOwner``, else          ``organisation.name``
 ``legal.repoOwner``, else ``organisation.name``
 ``localisation.availableLanguages``         ``languages`` (primary subtag)
-``usedBy``                                  ``adopters`` (names only)
+``usedBy``                                  ``adopters`` (names only, the first 500)
 ``maintenance.contractors``                 ``providers`` (``name``, ``website``)
 ``categories``, ``intendedAudience.scope``  ``tags``
 ==========================================  ==============================
@@ -36,6 +36,9 @@ from babel.core import get_global
 from registry.safeyaml import describe, join_path, parent_path
 
 MAX_TAGS = 50
+# Our record keeps at most this many adopters (the schema's adopters.maxItems); a publiccode.yml
+# may list far more (GlobaLeaks' usedBy names about 1,200 bodies): the first ones are kept.
+MAX_ADOPTERS = 500
 
 
 @dataclass
@@ -224,6 +227,8 @@ def _languages(data: dict[str, Any], mapped: Mapped) -> None:
 def _used_by(data: dict[str, Any], mapped: Mapped) -> None:
     adopters = []
     for index, name in enumerate(_list(data, "usedBy", "usedBy", mapped, "a list of names")):
+        if len(adopters) >= MAX_ADOPTERS:
+            break
         ours = f"adopters[{len(adopters)}]"
         mapped.origins[ours] = f"usedBy[{index}]"
         mapped.origins[f"{ours}.name"] = f"usedBy[{index}]"

@@ -45,7 +45,10 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 20
 MAX_SCALAR_CHARS = 20_000
-MAX_ITEMS = 1_000
+MAX_ITEMS = 1_000  # keys of one mapping
+# Items of one list. Real publiccode.yml files list many adopters (GlobaLeaks' ``usedBy`` has
+# about 1,200 entries); memory stays bounded by MAX_BYTES whatever this is.
+MAX_LIST_ITEMS = 10_000
 MAX_NUMBER_CHARS = 100
 
 FILE_FIELD = "(file)"
@@ -188,11 +191,26 @@ def decode_utf8(data: bytes, source: str) -> str:
         line_start = before.rfind(b"\n") + 1
         column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
         bad = data[error.start]
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise SubmissionError(
+                source, 1, 1, FILE_FIELD, "the file is UTF-16; save it with the UTF-8 encoding",
+            ) from None
         raise SubmissionError(
             source, line, column, FILE_FIELD,
-            f"not valid UTF-8 (byte 0x{bad:02x}); save the file with the UTF-8 encoding",
+            f"not valid UTF-8 (byte 0x{bad:02x}{_legacy_hint(bad)}); save the file with the UTF-8 encoding",
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def _legacy_hint(byte: int) -> str:
+    """``", which is 'é' in Windows-1252"``: what an editor that is not UTF-8 meant by ``byte``."""
+    try:
+        character = bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    if byte < 0x80 or not character.isprintable() or character.isspace():
+        return ""
+    return f", which is {character!r} in Windows-1252 or Latin-1"
 
 
 def load_path(path: str | Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
@@ -320,10 +338,10 @@ class _Builder:
                 raise _Refused(event.start_mark, shown, _tag_message(event.tag))
             items: list[Any] = []
             while not loader.check_event(yaml.SequenceEndEvent):
-                if len(items) >= MAX_ITEMS:
+                if len(items) >= MAX_LIST_ITEMS:
                     raise _Refused(
                         loader.peek_event().start_mark, shown,
-                        f"too many items (the limit is {MAX_ITEMS})",
+                        f"too many items (the limit is {MAX_LIST_ITEMS})",
                     )
                 items.append(self._node(loader, join_path(path, len(items)), depth + 1))
             loader.get_event()

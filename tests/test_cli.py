@@ -136,7 +136,7 @@ HOSTILE = [
      "1:1: (file): the file is empty; a submission is a YAML mapping such as 'name: ...', 'repository: ...', "
      "'sectors: [...]'"),
     ("latin-1.yml", "name: Crée\n".encode("latin-1"),
-     "1:9: (file): not valid UTF-8 (byte 0xe9); save the file with the UTF-8 encoding"),
+     "1:9: (file): not valid UTF-8 (byte 0xe9, which is 'é' in Windows-1252 or Latin-1); save the file with the UTF-8 encoding"),
     ("too-large.yml", TOO_LARGE,
      f"1:1: (file): file is too large ({len(TOO_LARGE)} bytes; the limit is 262144 bytes)"),
     ("javascript-url.yml", VALID + "website: javascript:alert(1)\n",

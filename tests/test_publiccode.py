@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from registry.cli import cli
@@ -54,3 +55,52 @@ def test_publiccode_errors_name_the_publiccode_field(tmp_path):
     error = problems[0]
     assert error.line and error.line > 1
     assert "stable" in error.message  # production -> did you mean stable?
+
+
+REAL = sorted((DATA / "real").glob("*.yml"))
+
+
+def test_there_are_real_publiccode_files_from_several_countries_and_versions():
+    assert len(REAL) >= 7
+    for path in REAL:
+        assert path.read_text(encoding="utf-8").startswith("# Source: https://github.com/"), path
+
+
+@pytest.mark.parametrize("path", REAL, ids=[path.stem for path in REAL])
+def test_real_publiccode_files_validate(path):
+    """Real files copied from public repositories (source on their first line): each is a valid
+    publiccode.yml, so it must map onto a record with no error (it has no sectors: not an error)."""
+    record, errors = load_submission(path)
+    assert errors == [], [str(error) for error in errors]
+    assert record["source"] == "publiccode" and record["name"] and record["repository"].startswith("https://")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 0 and result.output.strip() == "1 file checked, 0 errors", result.output
+
+
+def test_real_publiccode_facts_are_mapped():
+    record, _ = load_submission(DATA / "real" / "wai-portal.yml")
+    assert record["licence"] == "AGPL-3.0-or-later"
+    assert [(p["name"], p["website"]) for p in record["providers"]] == [
+        ("Indra Italia", "https://www.indracompany.com/en")]
+    assert [a["name"] for a in record["adopters"]] == ["Agenzia per l'Italia Digitale"]
+    record, _ = load_submission(DATA / "real" / "terminvergabe.yml")  # publiccodeYmlVersion: 0.4 unquoted
+    assert set(record["description"]) == {"de", "en"} and record["languages"] == ["de", "en"]
+
+
+def test_a_publiccode_file_listing_1200_adopters_is_accepted(tmp_path):
+    """GlobaLeaks' publiccode.yml (github.com/globaleaks/GlobaLeaks, copied by many Italian
+    bodies) lists about 1,200 bodies in usedBy, BCP 47 tags written with '_' and the deprecated
+    SPDX id AGPL-3.0. It used to be refused ('too many items (the limit is 1000)')."""
+    text = (
+        "name: GlobaLeaks\npubliccodeYmlVersion: '0.2'\nurl: 'https://github.com/globaleaks/GlobaLeaks'\n"
+        "legal:\n  license: AGPL-3.0\n  repoOwner: GlobaLeaks\n"
+        "localisation:\n  availableLanguages: [am, crh, fa_AF, hr_HR, nb_NO, pt_BR, sr-Latn-ME, zh_CN]\n"
+        "description:\n  en:\n    shortDescription: >-\n      GlobaLeaks is free, open source software\n"
+        "usedBy:\n" + "".join(f"  - Comune Di Esempio {index}\n" for index in range(1200))
+        + "  - Comune Di Esempio 7\n"  # the real list names some bodies twice
+    )
+    record, errors = load_submission_text(text, str(tmp_path / "publiccode.yml"))
+    assert errors == [], [str(error) for error in errors]
+    assert len(record["adopters"]) == 500  # our record keeps the first 500
+    assert record["adopters"][0]["name"] == "Comune Di Esempio 0"
+    assert record["languages"] == ["am", "fa", "hr", "nb", "pt", "sr", "zh"]

@@ -526,14 +526,14 @@ def test_top_level_must_be_a_mapping(tmp_path, text, expected, parser):
 
 def test_non_utf8_bytes_are_located(tmp_path):
     path = write(tmp_path, "name: Demo\nrepository: https://x.org/a\ndescription: {fr: 'Cr\xe9\xe9'}\n".encode("latin-1"))
-    assert only_error(path) == f"{shown(path)}:3:22: (file): not valid UTF-8 (byte 0xe9); save the file with the UTF-8 encoding"
-    path = write(tmp_path, b"name: \xc3\xa9t\xc3\xa9 \xff\n")
-    assert only_error(path) == f"{shown(path)}:1:11: (file): not valid UTF-8 (byte 0xff); save the file with the UTF-8 encoding"
+    assert only_error(path) == f"{shown(path)}:3:22: (file): not valid UTF-8 (byte 0xe9, which is 'é' in Windows-1252 or Latin-1); save the file with the UTF-8 encoding"
+    path = write(tmp_path, b"name: \xc3\xa9t\xc3\xa9 \x81\n")
+    assert only_error(path) == f"{shown(path)}:1:11: (file): not valid UTF-8 (byte 0x81); save the file with the UTF-8 encoding"
 
 
 def test_utf16_file_is_refused(tmp_path):
     path = write(tmp_path, VALID.encode("utf-16"))
-    assert only_error(path) == f"{shown(path)}:1:1: (file): not valid UTF-8 (byte 0xff); save the file with the UTF-8 encoding"
+    assert only_error(path) == f"{shown(path)}:1:1: (file): the file is UTF-16; save it with the UTF-8 encoding"
 
 
 def test_utf8_byte_order_mark_is_fine(tmp_path):
@@ -590,8 +590,8 @@ def test_deep_nesting_is_refused(tmp_path, parser):
 
 
 def test_long_lists_and_strings_are_refused(tmp_path, parser):
-    path = write(tmp_path, "tags: [" + ", ".join(["x"] * 1001) + "]\n")
-    assert only_error(path) == f"{shown(path)}:1:3008: tags: too many items (the limit is 1000)"
+    path = write(tmp_path, "tags: [" + ", ".join(["x"] * 10001) + "]\n")
+    assert only_error(path) == f"{shown(path)}:1:30008: tags: too many items (the limit is 10000)"
     path = write(tmp_path, "name: " + "x" * 20001 + "\n")
     assert only_error(path) == f"{shown(path)}:1:7: name: value is too long (20001 characters; the limit is 20000)"
     path = write(tmp_path, "".join(f"k{index}: v\n" for index in range(1001)))
@@ -769,3 +769,82 @@ def test_locations_are_one_based_for_keys_values_and_items():
     assert document.key_locations["a[1].b"] == (3, 6)
     assert document.key_locations["c"] == (4, 1)
     assert document.locate("a[1].missing") == (3, 5)
+
+
+# -- realistic maintainer mistakes (QA against real files) ----------------------------------
+
+def _invoke_validate(*paths):
+    from click.testing import CliRunner
+
+    from registry.cli import cli
+
+    return CliRunner().invoke(cli, ["validate", *map(str, paths)])
+
+
+@pytest.mark.parametrize("text, expected", [
+    # tabs for indentation
+    (b"name: Demo\nrepository: https://example.org/demo\nsectors:\n\t- mobility\n",
+     ":4:1: (file): invalid YAML: found character that cannot start any token"),
+    # an editor that saved in Windows-1252: the message says which character was meant
+    ("name: Demo\nrepository: https://example.org/demo\nsectors: [mobility]\ndescription:\n"
+     "  fr: Gestion des bénévoles\n".encode("cp1252"),
+     ":5:20: (file): not valid UTF-8 (byte 0xe9, which is 'é' in Windows-1252 or Latin-1)"),
+    (VALID.replace("sectors: [mobility]", "sectors: mobility"),
+     ":3:10: sectors: expected a list of sector ids, got a string; write it as a list: sectors: [mobility]"),
+    (VALID.replace("name:", "Name:"), ":1:1: Name: unknown field (did you mean 'name'?)"),
+    (VALID + "organisation:\n  name: Coop\n  country: France\n",
+     ":6:12: organisation.country: unknown country code 'France' (did you mean 'FR'?)"),
+    (VALID + "organisation:\n  name: Coop\n  legal_form: SCIC\n",
+     ":6:15: organisation.legal_form: unknown legal form 'SCIC' (did you mean 'cooperative'?)"),
+    (VALID + "organisation:\n  name: Coop\n  legal_form: coop\n",
+     ":6:15: organisation.legal_form: unknown legal form 'coop' (did you mean 'cooperative'?)"),
+    (VALID + "organisation:\n  name: Asso\n  legal_form: association loi 1901\n",
+     ":6:15: organisation.legal_form: unknown legal form 'association loi 1901' (did you mean 'association'?)"),
+    (VALID + "website: http://example.org/my site\n",
+     ":4:10: website: expected an http:// or https:// URL, got 'http://example.org/my site' (a URL cannot contain spaces)"),
+    (VALID + 'description: "text"\n',
+     ":4:14: description: expected a mapping of language code to text (for example 'en: ...'), got a string"),
+    ("# only a comment\n# and another\n", ":1:1: (file): the file is empty"),
+    (VALID + "description:\n  en: " + "word " * 2000 + "\n",
+     ":5:7: description.en: is too long (9999 characters; the limit is 5000)"),
+    (VALID + "description:\n  en: It does: many things\n",
+     ":5:14: (file): invalid YAML: mapping values are not allowed in this context; put text that contains ': ' in quotes"),
+    (VALID + "licence: GPL\n", ":4:10: licence: unknown licence 'GPL': say which version of the GPL"),
+], ids=["tabs", "windows-1252", "sectors-string", "capitalised-key", "country-name", "scic", "coop",
+        "loi-1901", "url-with-space", "description-string", "comments-only", "long-line",
+        "unquoted-colon", "bare-gpl"])
+def test_maintainer_mistakes_get_one_located_helpful_line_and_exit_1(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    found = messages(path)
+    assert any(message.startswith(shown(path) + expected) for message in found), found
+    result = _invoke_validate(path)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.output.splitlines()[-1].startswith("1 file checked, ")
+
+
+@pytest.mark.parametrize("text", [
+    VALID.replace("\n", "\r\n").encode(),          # Windows line endings
+    b"\xef\xbb\xbf" + VALID.replace("\n", "\r\n").encode(),  # BOM and CRLF (Notepad)
+    (VALID + "...\n").encode(),                      # an explicit document end
+    (VALID + "licence: GPLv3+\n").encode(),          # a licence name that normalises
+    (VALID + "licence: AGPL-3.0-or-later OR EUPL-1.2\n").encode(),
+])
+def test_harmless_habits_are_accepted(tmp_path, text):
+    assert messages(write(tmp_path, text)) == []
+
+
+def test_validate_exit_code_and_report_for_good_and_bad_files_and_a_folder(tmp_path):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    write(folder, VALID, "good.yml")
+    write(folder, VALID.replace("https://example.org/demo", "https://example.org/other")
+          .replace("sectors: [mobility]", "sectors: mobility"), "bad.yml")
+    (folder / "notes.txt").write_text("not checked")
+    single = write(tmp_path, VALID.replace("https://example.org/demo", "https://example.org/third"), "one.yml")
+    result = _invoke_validate(single, folder)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[-1] == "3 files checked, 1 error"
+    assert len(lines) == 2 and lines[0].startswith(shown(folder / "bad.yml") + ":3:10: sectors:")
+    good = _invoke_validate(single, folder / "good.yml")
+    assert good.exit_code == 0 and good.output.strip() == "2 files checked, 0 errors"
