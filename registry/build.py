@@ -1128,7 +1128,16 @@ def _fields_json(fields: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=65536)
 def _organisation_id(name: str) -> str:
-    return slugify(name)
+    """A stable id: the ASCII slug of the name, or, for a name with no Latin letter or digit
+    (تعاونية الأمل), ``org-`` and a short hash of it, so that two such names never collide."""
+    import hashlib
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if slug:
+        return slug
+    return "org-" + hashlib.sha1(name.strip().encode("utf-8")).hexdigest()[:10]
 
 
 

@@ -323,3 +323,12 @@ def test_chunked_writing_gives_the_same_database(tmp_path, submissions, monkeypa
     monkeypatch.setattr(registry.build, "CHUNK", 1)
     build(chunked, submissions_dir=submissions, today=TODAY)
     assert dump(whole) == dump(chunked)
+
+
+def test_organisations_with_non_latin_names_get_distinct_stable_ids():
+    from registry.build import _organisation_id
+
+    a, b = _organisation_id("تعاونية الأمل"), _organisation_id("جمعية النور")
+    assert a != b and a.startswith("org-") and b.startswith("org-")
+    assert _organisation_id("تعاونية الأمل") == a
+    assert _organisation_id("Coopérative Oxalis") == "cooperative-oxalis"
