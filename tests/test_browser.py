@@ -135,6 +135,102 @@ def hostile_site(tmp_path_factory):
     server.stop()
 
 
+# Edge cases a crawl or a careless submission brings: each is a file of its own, built beside the
+# real submissions and a crawl of the fake forge; what a submission may not hold (a 300-character
+# name, a ``javascript:`` website) is written into the built database afterwards, as a crawl could.
+LONG_NAME = "Averyveryverylongprojectname" * 11
+LONG_NAME = LONG_NAME[:300]
+ARABIC = "أداة لإدارة التعاونيات والجمعيات في الاقتصاد الاجتماعي والتضامني."
+EDGE_SUBMISSIONS = {
+    "no-description": "name: No Description Tool\nrepository: https://example.org/edge/no-description\n"
+                      "sectors: [housing]\n",
+    "spanish-only": "name: Banco de Tiempo\nrepository: https://example.org/edge/banco-de-tiempo\n"
+                    "description:\n  es: Una herramienta para gestionar bancos de tiempo en asociaciones.\n"
+                    "sectors: [community-currency]\nlicence: LicenseRef-Banco-Propio\nstatus: obsolete\n",
+    "portuguese-only": "name: Moeda Social\nrepository: https://example.org/edge/moeda-social\n"
+                       "description:\n  pt: Uma ferramenta para moedas sociais e bancos comunitários.\n"
+                       "sectors: [community-currency]\n",
+    "long-name": f"name: {LONG_NAME[:200]}\nrepository: https://example.org/edge/long-name\n"
+                 "description:\n  en: A project whose name is three hundred characters without a space.\n"
+                 "sectors: [education]\nlicence: MIT\n",
+    "arabic": f"name: Taawun\nrepository: https://example.org/edge/taawun\ndescription:\n  ar: {ARABIC}\n"
+              "sectors: [cooperative-governance]\nlicence: GPL-3.0-or-later\n"
+              "organisation:\n  name: تعاونية الأمل\n  country: MA\n",
+    "many-adopters": "name: Many Adopters\nrepository: https://example.org/edge/many-adopters\n"
+                     "description:\n  en: Used by many.\nsectors: [platform-cooperative]\nlicence: AGPL-3.0-or-later\n"
+                     "organisation:\n  name: Org With Script Site\n  country: FR\n  website: https://example.org/org\n"
+                     "adopters:\n"
+                     + "".join(f"  - name: Adopter number {i}\n    website: https://example.org/a{i}\n    country: FR\n"
+                               for i in range(60))
+                     + "providers:\n" + "".join(f"  - name: Provider {i}\n    country: BE\n" for i in range(40)),
+}
+EDGE_SOURCES = """\
+forges:
+  - id: gh
+    type: github
+    api_url: {ff.github_api}
+    web_url: https://github.com
+    topics: [cooperative, platform-cooperative, circuit-court]
+    search: [monnaie locale, association]
+    orgs: [coopcycle, solidarites-num, amap-collectif, civic-tech-fr, jdupont, coopdev, assoc-tools]
+  - id: gl
+    type: gitlab
+    api_url: {ff.gitlab_api}
+    web_url: https://gitlab.example
+    topics: [cooperative, amap]
+    orgs: [reseau-ess, mmartin, mirrors, collectif-amap]
+  - id: ge
+    type: gitea
+    api_url: {ff.gitea_api}
+    web_url: https://codeberg.example
+    topics: [cooperative]
+    orgs: [entraide, monnaie-libre, lrossi, mirrors]
+"""
+
+
+def build_edge_registry(folder: Path) -> Path:
+    """The real submissions, the edge cases above and a crawl of the fake forge, built by
+    ``essforge crawl`` then ``essforge build --crawl-store`` (the real entry points)."""
+    from crawler.fakeforge import FakeForge
+
+    essforge = str(Path(sys.executable).with_name("essforge"))
+    submissions = folder / "submissions"
+    shutil.copytree(ROOT / "registry" / "submissions", submissions)
+    for name, text in EDGE_SUBMISSIONS.items():
+        (submissions / f"{name}.yml").write_text(text, encoding="utf-8")
+    db, store = folder / "essforge.db", folder / "essforge-crawl.db"
+    with FakeForge(repos=30, seed=0) as ff:
+        sources = folder / "sources.yml"
+        sources.write_text(EDGE_SOURCES.format(ff=ff), encoding="utf-8")
+        crawl = subprocess.run(
+            [essforge, "crawl", "--sources", str(sources), "--db", str(folder / "crawl-built.db"),
+             "--submissions", str(submissions), "-s", "ESSFORGE_RETRY_BACKOFF_BASE=0.05", "-s", "DOWNLOAD_TIMEOUT=5"],
+            capture_output=True, text=True, timeout=120,
+        )
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr[-3000:]
+    built = subprocess.run([essforge, "build", "--db", str(db), "--submissions", str(submissions), "--crawl-store", str(store)],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stdout + built.stderr[-3000:]
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("update projects set name = ? where id = 'long-name'", (LONG_NAME,))
+        conn.execute("update organisations set website = 'javascript:alert(document.domain)' where name = 'Org With Script Site'")
+        crawled = conn.execute("select count(*) from projects where origin = 'crawl'").fetchone()[0]
+    conn.close()
+    assert crawled > 5
+    return db
+
+
+@pytest.fixture(scope="session")
+def edge_site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("edge-browser")
+    server = Server(build_edge_registry(folder), folder / "serve.log")
+    yield server
+    server.stop()
+
+
 async def launch(playwright):
     return await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
@@ -434,3 +530,111 @@ def test_hostile_description_and_tags_are_shown_as_text(hostile_site):
     assert "<b>bold</b>" in text and bold == 0
     assert "<script>window.__pwned = 'tag'</script>" in text
     assert '<i onmouseover="window.__pwned = \'org\'">Evil</i> & Co' in text and italic == 0
+
+
+# --------------------------------------------------------------------------------------------
+# The edge-case registry (real submissions + edge cases + a crawl of the fake forge): every
+# page below is checked by axe at 1280 and at 360 px (a table that scrolls sideways on a phone is
+# a violation only there), and must not be wider than a 360 px screen.
+
+EDGE_PROJECTS = ["no-description", "spanish-only", "portuguese-only", "long-name", "arabic", "many-adopters",
+                 "coopcycle",                       # a submission completed by the crawl, with a licence conflict
+                 "commun-hub-cooperative-web",      # crawled: no licence found, an inferred sector
+                 "coopdev-ancien-outil-adherents"]  # crawled: stars, releases, contributors
+EDGE_PUBLIC = (["/en/", "/fr/", "/en/search?q=coop", "/fr/recherche?q=monnaie", "/en/sector/community-currency",
+                "/fr/secteur/cooperative-governance"]
+               + [f"/en/project/{p}" for p in EDGE_PROJECTS] + [f"/fr/projet/{p}" for p in EDGE_PROJECTS])
+EDGE_ANALYST = ["/essforge", "/essforge/sectors", "/essforge/licences", "/essforge/maturity_signals",
+                "/essforge/provenance", "/essforge/candidates", "/essforge/projects_without_licence",
+                "/essforge/projects/agorakit", "/essforge?sql=select+id%2C+name+from+projects+order+by+id"]
+EDGE_FACTS = """() => {
+  const lead = document.querySelector('p.lead');
+  const section = id => { const h = document.getElementById(id); return h ? h.closest('section') : null; };
+  const count = (id, sel) => { const s = section(id); return s ? s.querySelectorAll(sel).length : 0; };
+  return {
+    h1: (document.querySelector('h1') || {}).textContent,
+    lead: lead ? {text: lead.textContent, lang: lead.getAttribute('lang'), dir: lead.getAttribute('dir'),
+                  direction: getComputedStyle(lead).direction} : null,
+    adopters: count('adopters-heading', 'li'), providers: count('providers-heading', 'li'),
+    licence: (document.getElementById('licence-heading') || {}).textContent,
+    scriptLinks: document.querySelectorAll('a[href^="javascript" i]').length,
+    text: document.body.innerText,
+    cards: [...document.querySelectorAll('.project-card p')].map(p => [p.getAttribute('lang'), p.getAttribute('dir')]),
+  };
+}"""
+
+
+@pytest.fixture(scope="session")
+def edge_sweep(edge_site):
+    script = axe_script()
+
+    async def scenario(browser):
+        queue = [(path, True) for path in EDGE_PUBLIC] + [(path, False) for path in EDGE_ANALYST]
+        results = {}
+
+        async def worker():
+            page = await new_page(browser)
+            while queue:
+                path, public = queue.pop(0)
+                response = await page.goto(edge_site.base + path, wait_until="load")
+                result = {"status": response.status, "lang": await page.get_attribute("html", "lang"),
+                          "violations": await run_axe(page, script)}
+                if public:
+                    result.update(await page.evaluate(EDGE_FACTS))
+                await page.set_viewport_size({"width": 360, "height": 740})
+                result["violations_360"] = await run_axe(page, script)
+                result["scroll_width_360"] = await page.evaluate("document.documentElement.scrollWidth")
+                await page.set_viewport_size({"width": 1280, "height": 900})
+                results[path] = result
+            await page.context.close()
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return results
+
+    return run(scenario)
+
+
+def test_edge_pages_render_without_axe_violation_at_both_widths(edge_sweep):
+    problems = {}
+    for path, result in edge_sweep.items():
+        found = [f"status {result['status']}"] if result["status"] != 200 else []
+        found += result["violations"] + [f"at 360 px: {v}" for v in result["violations_360"]]
+        if result["scroll_width_360"] > 360:
+            found.append(f"{result['scroll_width_360']} px wide at 360 px")
+        if found:
+            problems[path] = found
+    assert problems == {}
+
+
+def test_edge_descriptions_carry_their_language_and_direction(edge_sweep):
+    for lang, prefix in (("en", "/en/project/"), ("fr", "/fr/projet/")):
+        arabic = edge_sweep[prefix + "arabic"]["lead"]
+        assert (arabic["lang"], arabic["dir"], arabic["direction"]) == ("ar", "rtl", "rtl")
+        assert edge_sweep[prefix + "arabic"]["lang"] == lang
+        for project, code in (("spanish-only", "es"), ("portuguese-only", "pt")):
+            lead = edge_sweep[prefix + project]["lead"]
+            assert (lead["lang"], lead["dir"], lead["direction"]) == (code, None, "ltr"), (project, lead)
+        assert edge_sweep[prefix + "no-description"]["lead"] is None
+        assert edge_sweep[prefix + "coopcycle"]["lead"]["lang"] is None  # in the page's language
+    assert "The project has no description yet." in edge_sweep["/en/project/no-description"]["text"]
+    assert ["ar", "rtl"] in edge_sweep["/fr/secteur/cooperative-governance"]["cards"]
+    assert ["es", None] in edge_sweep["/en/sector/community-currency"]["cards"]
+
+
+def test_edge_project_facts_are_shown(edge_sweep):
+    assert edge_sweep["/en/project/long-name"]["h1"] == LONG_NAME
+    many = edge_sweep["/en/project/many-adopters"]
+    assert (many["adopters"], many["providers"]) == (60, 40)
+    # The organisation's javascript: website is shown as its name, never as a link.
+    assert "Org With Script Site" in many["text"]
+    assert all(result.get("scriptLinks", 0) == 0 for result in edge_sweep.values())
+    none = edge_sweep["/en/project/no-description"]
+    assert (none["adopters"], none["providers"]) == (0, 0)
+    spanish = edge_sweep["/en/project/spanish-only"]
+    assert "Banco-Propio" in spanish["licence"] and "Obsolete" in spanish["text"]
+    assert "No licence found" in edge_sweep["/en/project/commun-hub-cooperative-web"]["licence"]
+    assert "guessed by essforge" in edge_sweep["/en/project/commun-hub-cooperative-web"]["text"]
+    coop = edge_sweep["/en/project/coopcycle"]["text"]
+    assert "612" in coop and "We kept LicenseRef-CoopCycle" in coop
+    crawled = edge_sweep["/en/project/coopdev-ancien-outil-adherents"]["text"]
+    assert "v0.2.0" in crawled and "188" in crawled

@@ -141,3 +141,16 @@ async def test_sector_ids_never_repeat_within_a_project(ds):
         "group by p.id, j.value having count(*) > 1&_shape=array",
     )
     assert rows == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/essforge/projects_without_licence", "/essforge?sql=select+id+from+projects"])
+async def test_query_results_can_be_scrolled_from_the_keyboard_and_the_editor_is_named(ds, path):
+    # A long value makes the results scroll sideways: the region takes the focus (axe:
+    # scrollable-region-focusable); CodeMirror's text area gets a name (axe: label).
+    response = await ds.client.get(path)
+    assert response.status_code == 200
+    assert '<div class="table-wrapper" tabindex="0" role="region" aria-label="Query results">' in response.text
+    if "sql=" in path:
+        assert 'getInputField().setAttribute("aria-label", "SQL query")' in response.text
+        assert "CodeMirror.fromTextArea" in response.text  # Datasette's own script is still there

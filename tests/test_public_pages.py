@@ -398,3 +398,95 @@ async def test_pages_are_light_and_load_nothing_from_elsewhere(ds, path):
         if url.endswith(".css"):
             total += len((await ds.client.get(url)).content)
     assert total < MAX_PAGE_BYTES, total
+
+
+# Edge cases: texts in a third or right-to-left language, no description, an organisation whose
+# website is a ``javascript:`` URL (as a crawl could bring; a submission may not hold one).
+EDGE = {
+    "spanish-only": "name: Banco de Tiempo\nrepository: https://example.org/edge/banco\n"
+                    "description:\n  es: Una herramienta para bancos de tiempo.\nsectors: [community-currency]\n"
+                    "licence: LicenseRef-Banco-Propio\nstatus: obsolete\n",
+    "arabic": "name: Taawun\nrepository: https://example.org/edge/taawun\n"
+              "description:\n  ar: أداة لإدارة التعاونيات والجمعيات.\nsectors: [cooperative-governance]\n"
+              "organisation:\n  name: تعاونية الأمل\n  country: MA\n  website: https://example.org/amal\n",
+    "no-description": "name: No Description Tool\nrepository: https://example.org/edge/none\nsectors: [housing]\n",
+}
+
+
+@pytest.fixture(scope="module")
+def edge_registry(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("edge")
+    submissions = folder / "submissions"
+    submissions.mkdir()
+    for name, text in EDGE.items():
+        (submissions / f"{name}.yml").write_text(text, encoding="utf-8")
+    path = folder / "essforge.db"
+    build(path, submissions_dir=submissions, crawl_store=folder / "no-crawl.db")
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("update organisations set website = 'javascript:alert(1)'")
+    conn.close()
+    return path
+
+
+@pytest_asyncio.fixture
+async def edge(edge_registry):
+    datasette = make_datasette(edge_registry)
+    await datasette.invoke_startup()
+    return datasette
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("lang, path", [("en", "/en/project/arabic"), ("fr", "/fr/projet/arabic")])
+async def test_right_to_left_description_gets_lang_and_dir(edge, lang, path):
+    _, soup = await page(edge, path)
+    lead = soup.select_one("p.lead")
+    assert lead["lang"] == "ar" and lead["dir"] == "rtl"
+    assert soup.html["dir"] == "ltr" and soup.html["lang"] == lang
+    # The Arabic organisation name is isolated from the Latin text around it, and its
+    # javascript: website is shown as text, never as a link.
+    org = soup.find("bdi", string="تعاونية الأمل")
+    assert org is not None and org.parent.name == "dd" and org.find_parent("a") is None
+    assert not soup.select('a[href^="javascript"]')
+    _, results = await page(edge, f"/{lang}/{'search' if lang == 'en' else 'recherche'}?q=taawun")
+    card = results.select_one(".project-card p")
+    assert card["lang"] == "ar" and card["dir"] == "rtl"
+
+
+@pytest.mark.asyncio
+async def test_third_language_description_obsolete_status_and_licenceref(edge):
+    _, soup = await page(edge, "/en/project/spanish-only")
+    lead = soup.select_one("p.lead")
+    assert lead["lang"] == "es" and not lead.has_attr("dir")
+    text = soup.get_text(" ")
+    assert "This description exists only in another language." in text
+    assert "Banco-Propio" in soup.select_one("#licence-heading").get_text()
+    assert "Obsolete" in text or "obsolete" in text
+
+
+@pytest.mark.asyncio
+async def test_project_without_description_says_so(edge):
+    _, soup = await page(edge, "/fr/projet/no-description")
+    assert soup.select_one("p.lead") is None
+    assert "Not known" not in soup.get_text()  # the French page speaks French
+    _, soup = await page(edge, "/en/project/no-description")
+    assert "The project has no description yet." in soup.get_text()
+
+
+def test_text_attrs_for_data_in_any_language():
+    from essforge_site.plugins.essforge_web.pages import text_attrs
+
+    assert text_attrs("en", "en") == ""
+    assert text_attrs("es", "en") == ' lang="es"'
+    assert text_attrs("ar", "fr") == ' lang="ar" dir="rtl"'
+    assert text_attrs("he", "en") == ' lang="he" dir="rtl"'
+    assert text_attrs(None, "en") == ' dir="auto"'
+    assert text_attrs('x" onclick="y', "en") == ' dir="auto"'
+
+
+def test_analysts_css_keeps_table_links_underlined_and_long_cells_wrapping():
+    css = (ROOT / "datasette" / "static" / "analysts.css").read_text(encoding="utf-8")
+    assert "table a:link,\ntable a:visited {\n  text-decoration: underline;" in css
+    assert "pre#sql-query {\n  white-space: pre-wrap;" in css
+    foot = (ROOT / "datasette" / "templates" / "_codemirror_foot.html").read_text(encoding="utf-8")
+    assert '{% include "default:_codemirror_foot.html" %}' in foot and "aria-label" in foot

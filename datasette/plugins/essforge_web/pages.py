@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
 from datasette.utils.asgi import Response
+from markupsafe import Markup
 
 from . import SITE_NAME, data, i18n, urls
 from .i18n import LANGUAGES, LANGUAGE_NAMES, gettext as _
@@ -87,6 +88,23 @@ def safe_url(value) -> str | None:
     return None
 
 
+# Languages written right to left (ISO 639-1): a text in one of them gets dir="rtl".
+RTL_LANGUAGES = frozenset({"ar", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"})
+
+
+def text_attrs(text_lang, lang: str) -> Markup:
+    """The ``lang`` and ``dir`` attributes of a text from the data written in ``text_lang``, shown
+    on a page in ``lang``: none when they are the page's own; ``dir="auto"`` when the language is
+    not known (the browser then follows the text's first strong character)."""
+    code = str(text_lang or "").strip().lower()
+    if not re.fullmatch(r"[a-z]{2,3}", code):
+        return Markup(' dir="auto"')
+    attrs = f' lang="{code}"' if code != lang else ""
+    if code in RTL_LANGUAGES:
+        attrs += ' dir="rtl"'
+    return Markup(attrs)
+
+
 def _helpers(lang: str, sectors: dict, licences: dict) -> dict:
     def url(page, id=None, query=None):
         return urls.url_for(page, lang, id, query)
@@ -113,6 +131,7 @@ def _helpers(lang: str, sectors: dict, licences: dict) -> dict:
         "description": description,
         "json_list": data.json_list,
         "safe_url": safe_url,
+        "text_attrs": lambda text_lang: text_attrs(text_lang, lang),
         **i18n.template_helpers(),
     }
 
