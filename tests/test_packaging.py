@@ -45,7 +45,7 @@ def test_wheel_ships_site_files_data_and_schema(installed):
     for needed in (
         "essforge_site/metadata.yml",
         "essforge_site/templates/base.html",
-        "essforge_site/plugins/routes.py",
+        "essforge_site/plugins/essforge.py",
         "essforge_site/plugins/facets.py",
         "essforge_site/plugins/essforge_web/pages.py",
         "essforge_site/static/site.css",

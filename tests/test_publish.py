@@ -46,7 +46,7 @@ def test_bundle_holds_everything_the_site_needs(bundle):
     assert names == [".dockerignore", "Dockerfile", "README.txt", "essforge.db", "inspect-data.json", "locales",
                      "metadata.yml", "plugins", "requirements.txt", "static", "templates"]
     assert (bundle / "plugins" / "essforge_web" / "pages.py").is_file()
-    assert (bundle / "plugins" / "routes.py").is_file()
+    assert (bundle / "plugins" / "essforge.py").is_file()
     assert (bundle / "templates" / "essforge" / "home.html").is_file()
     assert (bundle / "static" / "site.css").read_bytes() == (ROOT / "datasette" / "static" / "site.css").read_bytes()
     assert (bundle / "locales" / "fr" / "LC_MESSAGES" / "messages.po").is_file()

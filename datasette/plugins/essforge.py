@@ -1,5 +1,15 @@
-"""Jinja gettext (``{% trans %}``, ``_()``) bound to the page's language, and the labels that
-Datasette's own pages show instead of bare ids (sector facet, licence names)."""
+"""essforge's Datasette hooks: the public bilingual pages, Jinja gettext, readable labels.
+
+- ``register_routes``: the public pages, feeds, sitemap.xml and robots.txt (``essforge_web/pages.py``);
+- ``prepare_jinja2_environment``: Jinja's ``{% trans %}`` and ``_()`` bound to the page's language;
+- ``extra_template_vars``: the labels Datasette's own pages show instead of bare ids (sector
+  facet, licence names);
+- ``render_cell``: sector names in ``sector_ids`` cells of Datasette's tables.
+
+The code lives in the ``essforge_web`` package beside this file, loaded by path (Datasette loads a
+plugin file as a module outside ``sys.modules``, so it cannot be imported normally).
+``facets.py`` is the other plugin file: a self-contained facet class.
+"""
 
 import importlib
 import importlib.util
@@ -7,7 +17,6 @@ import sys
 from pathlib import Path
 
 from datasette import hookimpl
-
 
 PACKAGE_DIR = Path(__file__).resolve().parent / "essforge_web"
 _modules: dict = {}
@@ -35,6 +44,16 @@ def load(name: str):
     return module
 
 
+# Columns holding sector ids (essforge_web.labels.SECTOR_COLUMNS); every other cell is left to
+# Datasette at once, without a coroutine: a table page has thousands of cells.
+SECTOR_COLUMNS = frozenset(("sector_ids", "main_sector", "sector_id", "inferred_sector_ids"))
+
+
+@hookimpl
+def register_routes():
+    return load("pages").routes()
+
+
 @hookimpl
 def prepare_jinja2_environment(env):
     load("i18n").install(env)
@@ -44,5 +63,16 @@ def prepare_jinja2_environment(env):
 def extra_template_vars(datasette):
     async def inner():
         return await load("labels").template_vars(datasette)
+
+    return inner
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    if column not in SECTOR_COLUMNS or not value:
+        return None
+
+    async def inner():
+        return await load("labels").render_cell(value, column, table, database, datasette)
 
     return inner
