@@ -7,17 +7,12 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
+from crawler.pipelines import CountingPipeline
+
 from crawler.sources import normalise_url
 
 
-class DedupPipeline:
-    def __init__(self, crawler=None):
-        self.stats = crawler.stats if crawler is not None else None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class DedupPipeline(CountingPipeline):
     def process_item(self, item):
         adapter = ItemAdapter(item)
         data = adapter["data"]
@@ -32,6 +27,5 @@ class DedupPipeline:
             if original.lower() != url.lower():
                 data["mirror_of"] = original
                 adapter["skipped_reason"] = "mirror"
-                if self.stats is not None:
-                    self.stats.inc_value("essforge/skipped/mirror")
+                self.count("essforge/skipped/mirror")
         return item

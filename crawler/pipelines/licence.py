@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
+from crawler.pipelines import CountingPipeline
 
-class LicencePipeline:
-    def __init__(self, crawler=None):
-        self.stats = crawler.stats if crawler is not None else None
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class LicencePipeline(CountingPipeline):
     def process_item(self, item):
         adapter = ItemAdapter(item)
         if adapter.get("skipped_reason"):
@@ -28,9 +23,8 @@ class LicencePipeline:
             kept, conflicts = None, []
         data["licence"] = kept
         data["licence_conflicts"] = [list(c) for c in conflicts]
-        if self.stats is not None:
-            if kept is None:
-                self.stats.inc_value("essforge/field/licence/missing")
-            if conflicts:
-                self.stats.inc_value("essforge/field/licence/conflict")
+        if kept is None:
+            self.count("essforge/field/licence/missing")
+        if conflicts:
+            self.count("essforge/field/licence/conflict")
         return item

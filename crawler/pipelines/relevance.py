@@ -6,17 +6,12 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
+from crawler.pipelines import CountingPipeline
+
 from crawler.pipelines.sector import crawl_texts
 
 
-class RelevancePipeline:
-    def __init__(self, crawler=None):
-        self.stats = crawler.stats if crawler is not None else None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class RelevancePipeline(CountingPipeline):
     def process_item(self, item):
         from registry.taxonomy import is_listed, sse_relevance
 
@@ -27,6 +22,5 @@ class RelevancePipeline:
         score = sse_relevance(crawl_texts(data), topics=data.get("topics") or [])
         data["relevance_score"] = score
         data["relevance"] = "listed" if data.get("submitted") or is_listed(score) else "candidate"
-        if self.stats is not None:
-            self.stats.inc_value(f"essforge/relevance/{data['relevance']}")
+        self.count(f"essforge/relevance/{data['relevance']}")
         return item

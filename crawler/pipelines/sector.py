@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
+from crawler.pipelines import CountingPipeline
+
 
 def crawl_texts(data: dict) -> dict[str, str]:
     texts: dict[str, str] = {}
@@ -22,14 +24,7 @@ def crawl_texts(data: dict) -> dict[str, str]:
     return texts
 
 
-class SectorPipeline:
-    def __init__(self, crawler=None):
-        self.stats = crawler.stats if crawler is not None else None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class SectorPipeline(CountingPipeline):
     def process_item(self, item):
         from registry.taxonomy import infer_sectors
 
@@ -40,6 +35,6 @@ class SectorPipeline:
         topics = list(data.get("topics") or []) + list((data.get("publiccode") or {}).get("tags") or [])
         found = infer_sectors(crawl_texts(data), topics=topics, limit=3)
         data["inferred_sectors"] = [[sector, float(score)] for sector, score in found]
-        if not found and self.stats is not None:
-            self.stats.inc_value("essforge/field/sector/missing")
+        if not found:
+            self.count("essforge/field/sector/missing")
         return item
