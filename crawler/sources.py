@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from registry.build import normalise_url  # one spelling per repository URL, the build's own
 from registry.errors import SourcesError, SubmissionError
 
 SOURCES_PATH = Path(__file__).resolve().parent / "sources.yml"
@@ -129,18 +130,6 @@ class Sources:
 def did_you_mean(value: str, choices: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def normalise_url(url: str) -> str:
-    """Lowercase scheme and host, no default port, no trailing slash, no ``.git``."""
-    parts = urlsplit(url.strip())
-    path = parts.path.rstrip("/")
-    if path.endswith(".git"):
-        path = path[:-4]
-    host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    return f"{(parts.scheme or 'https').lower()}://{host}{path}"
 
 
 def repository_path(forge: Forge, url: str) -> str | None:

@@ -740,10 +740,10 @@ def _crawl_slug(repo: dict) -> str:
 
 
 def slugify(text: str) -> str:
-    import unicodedata
+    """The id of a crawled project: the submissions' slug rule, ``project`` when nothing is left."""
+    from registry.submissions import slugify as ascii_slug
 
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "project"
+    return ascii_slug(text, max_length=200) or "project"
 
 
 def _unique_slug(slug: str, taken: set[str]) -> str:
@@ -1131,14 +1131,10 @@ def _organisation_id(name: str) -> str:
     """A stable id: the ASCII slug of the name, or, for a name with no Latin letter or digit
     (تعاونية الأمل), ``org-`` and a short hash of it, so that two such names never collide."""
     import hashlib
-    import unicodedata
 
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if slug:
-        return slug
-    return "org-" + hashlib.sha1(name.strip().encode("utf-8")).hexdigest()[:10]
+    from registry.submissions import slugify as ascii_slug
 
+    return ascii_slug(name, max_length=200) or "org-" + hashlib.sha1(name.strip().encode("utf-8")).hexdigest()[:10]
 
 
 def _licence_row(spdx_id: str, info, catalogue_row) -> dict:
