@@ -19,7 +19,7 @@ import click
 
 from registry import paths
 from registry.errors import EssforgeError
-from registry.site import DATABASE_NAME, SETTINGS
+from registry.site import DATABASE_NAME, SETTINGS, table_counts
 
 DATABASE_FILE = f"{DATABASE_NAME}.db"
 INSPECT_FILE = "inspect-data.json"
@@ -91,13 +91,9 @@ def inspect_data(db_path: Path) -> dict:
     with open(db_path, "rb") as fp:
         for block in iter(lambda: fp.read(1 << 20), b""):
             digest.update(block)
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        names = [r[0] for r in conn.execute("select name from sqlite_master where type='table' order by name")]
-        tables = {name: {"count": conn.execute(f"select count(*) from [{name}]").fetchone()[0]} for name in names}
-    finally:
-        conn.close()
-    return {DATABASE_NAME: {"hash": digest.hexdigest(), "size": db_path.stat().st_size, "file": DATABASE_FILE, "tables": tables}}
+    data = table_counts(db_path)  # the counts `essforge serve` computes at startup
+    data[DATABASE_NAME].update(hash=digest.hexdigest(), file=DATABASE_FILE)
+    return data
 
 
 def dockerfile() -> str:
