@@ -79,6 +79,13 @@ def expect(value: Any, kind: type, url: str, what: str) -> Any:
     return value
 
 
+def contents_entries(body: Any, url: str) -> dict[str, list[dict[str, str]]]:
+    """The names and kinds of a ``/contents`` listing (GitHub and Gitea share its shape)."""
+    entries = expect(body, list, url, "a directory listing")
+    return {"entries": [{"name": e["name"], "type": "dir" if e.get("type") == "dir" else "file"}
+                        for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)]}
+
+
 def text_of(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from crawler.spiders.base import (
-    BadAnswer, ForgeSpider, b64_text, clean_topics, decode_json, expect, int_or_none, iso_date, next_link,
+    BadAnswer, ForgeSpider, b64_text, clean_topics, contents_entries, decode_json, expect, int_or_none, iso_date, next_link,
     public_url, release_facts, text_of,
 )
 
@@ -107,9 +107,7 @@ class GiteaSpider(ForgeSpider):
         if step == "submitted":
             return gitea_summary(expect(body, dict, url, "a repository object"), url)
         if step == "files":
-            entries = expect(body, list, url, "a directory listing")
-            return {"entries": [{"name": e["name"], "type": "dir" if e.get("type") == "dir" else "file"}
-                                for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)]}
+            return contents_entries(body, url)
         if step == "workflows":
             return {"present": bool(expect(body, list, url, "a directory listing"))}
         if step == "releases":

@@ -44,11 +44,6 @@ def load(name: str):
     return module
 
 
-# Columns holding sector ids (essforge_web.labels.SECTOR_COLUMNS); every other cell is left to
-# Datasette at once, without a coroutine: a table page has thousands of cells.
-SECTOR_COLUMNS = frozenset(("sector_ids", "main_sector", "sector_id", "inferred_sector_ids"))
-
-
 @hookimpl
 def register_routes():
     return load("pages").routes()
@@ -69,7 +64,9 @@ def extra_template_vars(datasette):
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
-    if column not in SECTOR_COLUMNS or not value:
+    # Only sector-id cells are ours; every other cell is left to Datasette at once, without a
+    # coroutine: a table page has thousands of cells.
+    if not value or column not in load("labels").SECTOR_COLUMNS:
         return None
 
     async def inner():
