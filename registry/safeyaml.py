@@ -74,6 +74,14 @@ class _Loader(_BaseLoader):
     """Only the parser (scanner + parser, event API) of this loader is used; never its constructor."""
 
 
+class _PythonLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python parser, for files that libyaml refuses on its own nesting limit."""
+
+
+class _LibyamlTooDeep(Exception):
+    pass
+
+
 @dataclass
 class Document:
     """A parsed YAML file: plain data and where each piece of it was written.
@@ -279,15 +287,30 @@ class _Builder:
         self.locations: dict[str, Location] = {}
         self.key_locations: dict[str, Location] = {}
         self._lines: list[str] | None = None
+        self._byte_offsets = _C_PARSER
 
     def build(self) -> Document:
-        loader = _Loader(self.text)
+        try:
+            return self._parse(_Loader)
+        except _LibyamlTooDeep:
+            # libyaml (PyYAML 6.0.4's wheels) scans a flow collection ahead and stops at its own
+            # limit of 1,000 levels before emitting an event; PyYAML's own parser reaches our
+            # MAX_DEPTH check, which names the field. The file is at most MAX_BYTES long.
+            self.locations.clear()
+            self.key_locations.clear()
+            return self._parse(_PythonLoader)
+
+    def _parse(self, loader_class: type) -> Document:
+        loader = loader_class(self.text)
+        self._byte_offsets = _C_PARSER and loader_class is _Loader
         try:
             return self._document(loader)
         except _Refused as refused:
             line, column = _position(refused.mark)
             raise SubmissionError(self.source, line, column, printable(refused.path), refused.message) from None
         except yaml.MarkedYAMLError as error:
+            if loader_class is not _PythonLoader and error.problem == "exceeded maximum nesting depth":
+                raise _LibyamlTooDeep from None
             raise self._yaml_error(error) from None
         except yaml.reader.ReaderError as error:
             line, column = self._offset_position(error.position)
@@ -450,7 +473,7 @@ class _Builder:
         return text[mark.column] if mark.column < len(text) else ""
 
     def _offset_position(self, offset: int) -> Location:
-        if _C_PARSER:  # libyaml reports a byte offset into the UTF-8 text
+        if self._byte_offsets:  # libyaml reports a byte offset into the UTF-8 text
             encoded = self.text.encode("utf-8", "surrogatepass")[:offset]
             before = encoded.decode("utf-8", errors="replace")
         else:
