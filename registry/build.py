@@ -852,6 +852,8 @@ class _MaturityCache:
         self._compute = compute_maturity
         self._as_of = as_of
         self._cache: dict[tuple, Any] = {}
+        # (signal, value) -> (explanation_en, explanation_fr): the maturity_explanations rows.
+        self.explanations: dict[tuple[str, str], tuple[str, str]] = {}
 
     def get(self, facts: dict) -> Any:
         key = tuple(facts.values())  # description_languages is given as a tuple
@@ -860,6 +862,8 @@ class _MaturityCache:
             if len(self._cache) >= _MATURITY_CACHE_LIMIT:
                 self._cache.clear()
             found = self._cache[key] = self._compute(facts, today=self._as_of)
+            for signal in found.signals:
+                self.explanations.setdefault((signal.signal, signal.value), (signal.explanation_en, signal.explanation_fr))
         return found
 
 
@@ -973,10 +977,8 @@ def write_database(
         for name in FACT_FIELDS:
             facts[name] = get(name)
         maturity = maturity_of.get(facts)
-        for signal in maturity.signals:
-            signal_rows.append(
-                (pid, signal.signal, signal.value, signal.points, signal.max_points, signal.source, signal.explanation_en, signal.explanation_fr)
-            )
+        for position, signal in enumerate(maturity.signals):
+            signal_rows.append((pid, position, signal.signal, signal.value, signal.points, signal.max_points, signal.source))
         provenance = project["provenance"]
         for table, entries, target in (("adopters", adopters, adopter_rows), ("providers", providers, provider_rows)):
             if entries:
@@ -1079,6 +1081,7 @@ def write_database(
     other["organisations"] = [tuple(o.values()) for _, o in sorted(organisations.items())]
     other["licences"] = [tuple(l[c] for c in schema.TABLES["licences"]["columns"]) for _, l in sorted(licences.items())]
     other["candidates"] = [tuple(c[k] for k in schema.TABLES["candidates"]["columns"]) for c in candidates]
+    other["maturity_explanations"] = [(*key, *texts) for key, texts in sorted(maturity_of.explanations.items())]
     other["build_info"] = [("as_of", as_of.isoformat()), ("schema_version", SCHEMA_VERSION)]
     for table, table_rows in other.items():
         if table_rows:

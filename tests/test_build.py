@@ -145,6 +145,12 @@ def test_build_writes_projects_with_normalised_facts(tmp_path, submissions):
     # Every sector of the taxonomy is in the sectors table, with both labels.
     assert rows(db, "select count(*) from sectors where label_en != '' and label_fr != ''") == [(18,)]
     assert rows(db, "select count(*) from maturity_signals where project_id = 'coop-delivery'")[0][0] > 0
+    # Every signal has its explanation in both languages, and the signals keep the model's order.
+    assert rows(db, """select count(*) from maturity_signals s left join maturity_explanations e
+                       on e.signal = s.signal and e.value = s.value
+                       where e.explanation_en is null or e.explanation_fr is null""") == [(0,)]
+    signals = rows(db, "select signal from maturity_signals where project_id = 'coop-delivery' order by position")
+    assert [s for (s,) in signals][:2] == ["declared_status", "adopters"]
 
 
 def test_full_text_search_ignores_accents_and_case(tmp_path, submissions):

@@ -154,3 +154,13 @@ async def test_query_results_can_be_scrolled_from_the_keyboard_and_the_editor_is
     if "sql=" in path:
         assert 'getInputField().setAttribute("aria-label", "SQL query")' in response.text
         assert "CodeMirror.fromTextArea" in response.text  # Datasette's own script is still there
+
+
+@pytest.mark.asyncio
+async def test_maturity_signals_explained_canned_query(ds):
+    some = await get_json(ds, "/essforge.json?sql=select project_id, count(*) as n from maturity_signals group by project_id limit 1&_shape=array")
+    pid, count = some[0]["project_id"], some[0]["n"]
+    rows = await get_json(ds, f"/essforge/maturity_signals_explained.json?project_id={pid}&_shape=array")
+    assert len(rows) == count
+    assert all(r["explanation_en"] and r["explanation_fr"] and r["explanation_en"] != r["explanation_fr"] for r in rows)
+    assert await get_json(ds, "/essforge/maturity_signals_explained.json?project_id=no-such-project&_shape=array") == []

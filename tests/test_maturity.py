@@ -5,6 +5,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry.maturity import LEVELS, THRESHOLDS, compute_maturity
 
@@ -108,3 +110,36 @@ def test_documentation_matches_the_code():
         assert level in LEVELS
         if minimum:
             assert f"score ≥ {minimum}" in DOC
+
+
+# The build stores each explanation once per (signal, value) in maturity_explanations
+# (registry/db.py): that is only right while the text depends on nothing else, for one date.
+_facts = st.fixed_dictionaries(
+    {},
+    optional={
+        "status": st.sampled_from(["concept", "development", "beta", "stable", "obsolete", None]),
+        "adopters_count": st.integers(0, 30),
+        "providers_count": st.integers(0, 10),
+        "has_website": st.booleans(),
+        "description_languages": st.lists(st.sampled_from(["en", "fr", "es"]), unique=True).map(tuple),
+        "licence_is_free": st.sampled_from([True, False, None]),
+        "last_activity": st.dates(date(2015, 1, 1), date(2026, 11, 1)).map(date.isoformat),
+        "releases_count": st.integers(0, 50),
+        "contributors": st.integers(0, 50),
+        "created_at": st.dates(date(2010, 1, 1), date(2026, 11, 1)).map(date.isoformat),
+        "has_ci": st.booleans(),
+        "has_tests": st.booleans(),
+        "has_readme": st.booleans(),
+        "archived": st.booleans(),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_facts, min_size=2, max_size=6))
+def test_a_signals_explanation_and_points_depend_only_on_its_name_and_value(many_facts):
+    seen: dict[tuple[str, str], tuple] = {}
+    for facts in many_facts:
+        for s in compute_maturity(facts, today=TODAY).signals:
+            found = (s.points, s.max_points, s.source, s.explanation_en, s.explanation_fr)
+            assert seen.setdefault((s.signal, s.value), found) == found

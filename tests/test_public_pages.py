@@ -246,7 +246,11 @@ async def test_bad_parameters_never_give_a_500(ds, query):
 @pytest.mark.parametrize("lang, path", [("en", "/en/project/agorakit"), ("fr", "/fr/projet/agorakit")])
 async def test_project_page_explains_maturity_and_licence(ds, real_registry, lang, path):
     _, soup = await page(ds, path)
-    signals = rows(real_registry, "select * from maturity_signals where project_id = 'agorakit' order by rowid")
+    signals = rows(
+        real_registry,
+        "select e.* from maturity_signals s join maturity_explanations e on e.signal = s.signal and e.value = s.value"
+        " where s.project_id = 'agorakit' order by s.position",
+    )
     assert signals
     table_rows = soup.select("table.signals tbody tr")
     assert len(table_rows) == len(signals)

@@ -327,7 +327,11 @@ async def project(datasette, project_id: str) -> dict | None:
     item["repositories"] = await rows(
         "select url, forge, role from repositories where project_id = :id order by role != 'primary', url"
     )
-    item["signals"] = await rows("select * from maturity_signals where project_id = :id order by rowid")
+    item["signals"] = await rows(
+        "select s.*, e.explanation_en, e.explanation_fr from maturity_signals s"
+        " left join maturity_explanations e on e.signal = s.signal and e.value = s.value"
+        " where s.project_id = :id order by s.position"
+    )
     # provenance holds one row per source with the JSON list of its fields: one line per field here.
     item["provenance"] = sorted(
         (
@@ -363,9 +367,6 @@ async def about_facts(datasette) -> dict:
         "select count(*) as runs, max(coalesce(finished_at, started_at)) as last from crawl_runs"
     )).first()
     build = {r["key"]: r["value"] for r in (await db.execute("select key, value from build_info")).rows}
-    signals = [r["signal"] for r in (await db.execute(
-        "select signal, min(rowid) as first from maturity_signals group by signal order by first"
-    )).rows]
     families = [r["family"] for r in (await db.execute(
         f"select coalesce(p.licence_family, 'none') as family, count(*) as n from projects p where {LISTED} group by family order by n desc"
     )).rows]
@@ -376,7 +377,6 @@ async def about_facts(datasette) -> dict:
         "crawl_runs": runs["runs"] if runs else 0,
         "last_crawl": runs["last"] if runs else None,
         "as_of": build.get("as_of"),
-        "signals": signals,
         "families": families,
     }
 
