@@ -46,6 +46,10 @@ class BuildReport:
     sectors_used: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    # Seconds per phase of writing the database: ``rows`` (merging the sources and making the
+    # rows, in Python), ``writing`` (SQLite storing them), then ``indexes``, ``full_text``,
+    # ``statistics``. bench/bench_build.py prints them.
+    phases: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
@@ -917,13 +921,19 @@ def write_database(
     repository_rows = rows["repositories"]
     provenance_rows = rows["provenance"]
 
+    writing = 0.0
+
     def flush() -> None:
+        nonlocal writing
+        started = time.perf_counter()
         for table, table_rows in rows.items():
             if table_rows:
                 conn.executemany(inserts[table], table_rows)
                 table_rows.clear()
+        writing += time.perf_counter() - started
 
     conn.execute("begin")
+    loop_started = time.perf_counter()
     count = 0
     last_id = None
     for project in projects:
@@ -1083,11 +1093,14 @@ def write_database(
     other["candidates"] = [tuple(c[k] for k in schema.TABLES["candidates"]["columns"]) for c in candidates]
     other["maturity_explanations"] = [(*key, *texts) for key, texts in sorted(maturity_of.explanations.items())]
     other["build_info"] = [("as_of", as_of.isoformat()), ("schema_version", SCHEMA_VERSION)]
+    started = time.perf_counter()
+    making_rows = started - loop_started - writing
     for table, table_rows in other.items():
         if table_rows:
             conn.executemany(inserts[table], table_rows)
     conn.execute("commit")
-    schema.create_indexes(db)
+    writing += time.perf_counter() - started
+    report.phases = {"rows": making_rows, "writing": writing, **schema.create_indexes(db)}
     conn.execute("pragma journal_mode = delete")
     conn.close()
     report.sectors_used = len(used_sectors)
