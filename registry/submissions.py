@@ -513,10 +513,14 @@ def _display(path: Path) -> str:
 
 
 def _source_path(path: Path) -> str:
+    """Where a submission was read from, as the registry publishes it (provenance, project page):
+    relative to the checkout, else its folder's name and its own; never an absolute path of the
+    machine that built."""
+    resolved = path.resolve()
     try:
-        return path.resolve().relative_to(CHECKOUT_ROOT).as_posix()
+        return resolved.relative_to(CHECKOUT_ROOT).as_posix()
     except ValueError:
-        return _display(path)
+        return safeyaml.printable(f"{resolved.parent.name}/{resolved.name}")
 
 
 def _load(path: Path) -> Loaded:
