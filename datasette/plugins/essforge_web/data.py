@@ -360,24 +360,16 @@ async def about_facts(datasette) -> dict:
     forges = [dict(r) for r in (await db.execute(
         f"select p.forge, count(*) as n from projects p where {LISTED} and p.forge is not null group by p.forge order by n desc, p.forge"
     )).rows]
-    origins = {r["origin"]: r["n"] for r in (await db.execute(
-        f"select p.origin, count(*) as n from projects p where {LISTED} group by p.origin"
-    )).rows}
     runs = (await db.execute(
         "select count(*) as runs, max(coalesce(finished_at, started_at)) as last from crawl_runs"
     )).first()
     build = {r["key"]: r["value"] for r in (await db.execute("select key, value from build_info")).rows}
-    families = [r["family"] for r in (await db.execute(
-        f"select coalesce(p.licence_family, 'none') as family, count(*) as n from projects p where {LISTED} group by family order by n desc"
-    )).rows]
     return {
         "projects": projects,
         "forges": forges,
-        "origins": origins,
         "crawl_runs": runs["runs"] if runs else 0,
         "last_crawl": runs["last"] if runs else None,
         "as_of": build.get("as_of"),
-        "families": families,
     }
 
 
