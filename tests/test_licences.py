@@ -50,6 +50,13 @@ COMMON_LICENSES = Path("/usr/share/common-licenses")
     ("GNU Lesser General Public License v2.1 or later", "LGPL-2.1-or-later"),
     ("MPL 2.0", "MPL-2.0"),
     ("EUPL 1.2", "EUPL-1.2"),
+    # Only the GNU licences have -only / -or-later ids; SPDX writes the others' "or later" with +.
+    ("EUPL-1.2-or-later", "EUPL-1.2+"),  # as real publiccode.yml files write it
+    ("EUPL-1.2-only", "EUPL-1.2"),
+    ("MPL-2.0-or-later", "MPL-2.0+"),
+    ("EUPL-1.2 or later", "EUPL-1.2+"),
+    ("European Union Public Licence v1.2 or later", "EUPL-1.2+"),
+    ("AGPL-3.0-or-later OR EUPL-1.2-or-later", "AGPL-3.0-or-later OR EUPL-1.2+"),
     ("European Union Public Licence v. 1.2", "EUPL-1.2"),
     ("CeCILL v2.1", "CECILL-2.1"),
     ("CeCILL-2.1", "CECILL-2.1"),
@@ -185,6 +192,9 @@ def test_expression_lists_every_id_once_sorted():
     ("MIT OR Apache-2.1",
      "unknown licence 'MIT OR Apache-2.1': 'Apache-2.1' is not an SPDX licence; did you mean 'MIT OR Apache-2.0'?",
      "MIT OR Apache-2.0"),
+    # "only" and "or later" at once is refused, not read as one of them.
+    ("GPL-3.0-only+", "unknown licence 'GPL-3.0-only+'; did you mean 'GPL-3.0-only'?", "GPL-3.0-only"),
+    ("GPL-3.0-only-or-later", "unknown licence 'GPL-3.0-only-or-later'; did you mean 'GPL-3.0-or-later'?", "GPL-3.0-or-later"),
 ])
 def test_errors_explain_and_suggest(value, message, suggestion):
     with pytest.raises(LicenceError) as caught:
