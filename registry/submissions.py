@@ -340,9 +340,22 @@ def url_problem(value: str) -> str | None:
         return f"{expected} (did you mean {fixed!r}?)" if fixed else expected
     if not parts.hostname or value.lower().startswith(f"{scheme}:///"):
         return f"{expected} (no host name)"
-    if parts.username is not None or parts.password is not None:
-        return "a URL must not contain a user name or password"
+    if parts.password is not None:
+        # Never shown back: the message gives the URL without the user name and the password.
+        return f"a URL must not contain a password; write it without them: {without_user(value)!r}"
     return None
+
+
+def without_user(url: str) -> str:
+    """``url`` without a user name (``https://org@dev.azure.com/org/...``, the clone URL Azure
+    DevOps shows): accepted, but not published as written.
+
+    :param url: an http(s) URL
+    """
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def licence_problem(value: str) -> str | None:
@@ -597,11 +610,15 @@ def _record(data: dict[str, Any], record_id: str, source: str, source_path: str)
     def text(value: Any) -> str | None:
         return value.strip() if isinstance(value, str) and value.strip() else None
 
+    def url(value: Any) -> str | None:
+        found = text(value)
+        return without_user(found) if found and found.lower().startswith(("http://", "https://")) else found
+
     def party(item: dict[str, Any]) -> dict[str, Any]:
         country = text(item.get("country"))
         return {
             "name": text(item.get("name")),
-            "website": text(item.get("website")),
+            "website": url(item.get("website")),
             "country": country.upper() if country else None,
         }
 
@@ -612,7 +629,7 @@ def _record(data: dict[str, Any], record_id: str, source: str, source_path: str)
             "name": text(organisation.get("name")),
             "legal_form": text(organisation.get("legal_form")),
             "country": country.upper() if country else None,
-            "website": text(organisation.get("website")),
+            "website": url(organisation.get("website")),
         }
     else:
         organisation = None
@@ -620,7 +637,7 @@ def _record(data: dict[str, Any], record_id: str, source: str, source_path: str)
         "id": record_id,
         "name": data["name"].strip(),
         "repository": normalise_repository(data["repository"]),
-        "website": text(data.get("website")),
+        "website": url(data.get("website")),
         "description": {
             language.strip().lower(): body.strip()
             for language, body in (data.get("description") or {}).items()
@@ -634,7 +651,7 @@ def _record(data: dict[str, Any], record_id: str, source: str, source_path: str)
         "tags": [item.strip() for item in data.get("tags") or []],
         "adopters": [party(item) for item in data.get("adopters") or []],
         "providers": [party(item) for item in data.get("providers") or []],
-        "contact": text(data.get("contact")),
+        "contact": url(data.get("contact")),
         "source": source,
         "source_path": source_path,
     }

@@ -104,3 +104,15 @@ def test_a_publiccode_file_listing_1200_adopters_is_accepted(tmp_path):
     assert len(record["adopters"]) == 500  # our record keeps the first 500
     assert record["adopters"][0]["name"] == "Comune Di Esempio 0"
     assert record["languages"] == ["am", "fa", "hr", "nb", "pt", "sr", "zh"]
+
+
+def test_publiccode_url_with_an_azure_devops_user_name(tmp_path):
+    """italia/LavoroAgile writes the clone address Azure DevOps shows, user name included."""
+    text = (DATA / "publiccode.yml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith(("url:", "landingURL:"))]
+    lines.insert(1, "url: https://mteampcm@dev.azure.com/mteampcm/PCM%20-%20Lavoro%20Agile/_git/LavoroAgile")
+    target = tmp_path / "publiccode.yml"
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    record, errors = load_submission(target)
+    assert not [e for e in errors if e.field != "sectors"], errors
+    assert record["repository"] == "https://dev.azure.com/mteampcm/PCM%20-%20Lavoro%20Agile/_git/LavoroAgile"

@@ -420,7 +420,8 @@ def test_paths_are_shown_as_given_or_relative_to_the_current_folder(tmp_path, mo
     ("website: https://", "4:10: website: expected an http:// or https:// URL, got 'https://' (no host name)"),
     ("website: https://exa mple.org",
      "4:10: website: expected an http:// or https:// URL, got 'https://exa mple.org' (a URL cannot contain spaces)"),
-    ("website: https://user:secret@example.org", "4:10: website: a URL must not contain a user name or password"),
+    ("website: https://user:secret@example.org/a",
+     "4:10: website: a URL must not contain a password; write it without them: 'https://example.org/a'"),
     ("organisation: {website: 'javascript:alert(1)'}",
      "4:25: organisation.website: expected an http:// or https:// URL, got 'javascript:alert(1)'"),
     ("adopters: [{name: A, website: 'vbscript:x'}]",
@@ -848,3 +849,21 @@ def test_validate_exit_code_and_report_for_good_and_bad_files_and_a_folder(tmp_p
     assert len(lines) == 2 and lines[0].startswith(shown(folder / "bad.yml") + ":3:10: sectors:")
     good = _invoke_validate(single, folder / "good.yml")
     assert good.exit_code == 0 and good.output.strip() == "2 files checked, 0 errors"
+
+
+def test_a_user_name_without_password_is_accepted_and_not_published(tmp_path):
+    # The clone address Azure DevOps shows (italia/LavoroAgile's publiccode.yml has one).
+    path = write(tmp_path, "name: A\nrepository: https://org@dev.azure.com/org/Some%20Project/_git/app\n"
+                           "website: https://org@example.org/a\nsectors: [mobility]\n")
+    record, errors = load_submission(path)
+    assert errors == []
+    assert record["repository"] == "https://dev.azure.com/org/Some%20Project/_git/app"
+    assert record["website"] == "https://example.org/a"
+
+
+def test_a_password_in_a_url_is_refused_and_never_shown_back(tmp_path):
+    path = write(tmp_path, "name: A\nrepository: https://me:s3cret-token@github.com/org/app\nsectors: [mobility]\n")
+    found = only_error(path)
+    assert found == (f"{shown(path)}:2:13: repository: a URL must not contain a password; "
+                     "write it without them: 'https://github.com/org/app'")
+    assert "s3cret" not in found
