@@ -128,6 +128,7 @@ class Loaded:
     locate: Callable[[str], tuple[str, int, int]] | None = None
     raw_repository: str | None = None
     raw_id: str | None = None
+    id_from_name: bool = False  # a file named publiccode.yml: its id comes from its name field
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,6 +205,14 @@ def validate_paths(paths: Iterable[str | Path]) -> list[SubmissionError]:
             first = seen_ids.get(loaded.raw_id)
             if first is None:
                 seen_ids[loaded.raw_id] = loaded
+            elif loaded.id_from_name:
+                # Renaming a publiccode.yml cannot help: it must keep that name in its repository.
+                label, line, column = loaded.locate("name")
+                errors.append(SubmissionError(
+                    loaded.display, line, column, label,
+                    f"the id {loaded.raw_id!r}, made from this name, is already used by {first.display};"
+                    " submit this file as registry/submissions/<another-id>.yml: its file name then gives the id",
+                ))
             else:
                 errors.append(SubmissionError(
                     loaded.display, 1, 1, safeyaml.FILE_FIELD,
@@ -543,7 +552,7 @@ def _load(path: Path) -> Loaded:
     except SubmissionError as error:
         return Loaded(None, [error], display)
     if publiccode.is_publiccode(path.name, document.data):
-        return _from_publiccode(document, display, _source_path(path))
+        return _from_publiccode(document, display, _source_path(path), path.stem)
     return _from_submission(document, display, _source_path(path), path.stem)
 
 
@@ -572,7 +581,9 @@ def _from_submission(document: safeyaml.Document, display: str, source_path: str
     )
 
 
-def _from_publiccode(document: safeyaml.Document, display: str, source_path: str) -> Loaded:
+def _from_publiccode(document: safeyaml.Document, display: str, source_path: str, stem: str = "publiccode") -> Loaded:
+    """A publiccode.yml, mapped. Submitted as ``registry/submissions/<id>.yml`` its file name gives
+    the id, as for our own format; a file named ``publiccode.yml`` takes it from ``name``."""
     mapped = publiccode.map_publiccode(document.data)
 
     def locate(path: str, key: bool = False) -> tuple[str, int, int]:
@@ -592,7 +603,8 @@ def _from_publiccode(document: safeyaml.Document, display: str, source_path: str
     errors.sort(key=lambda error: (error.line or 0, error.column or 0))
     fields = mapped.fields
     name = fields.get("name")
-    record_id = slugify(name) if isinstance(name, str) else ""
+    id_from_name = stem.lower() == "publiccode" or not slugify(stem)
+    record_id = slugify(stem) if not id_from_name else slugify(name) if isinstance(name, str) else ""
     repository = fields.get("repository")
     if not record_id and isinstance(repository, str):
         record_id = slugify(urlsplit(repository).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"))
@@ -603,6 +615,7 @@ def _from_publiccode(document: safeyaml.Document, display: str, source_path: str
         record, errors, display, locate,
         repository if isinstance(repository, str) and url_problem(repository) is None else None,
         record_id or None,
+        id_from_name,
     )
 
 

@@ -116,3 +116,29 @@ def test_publiccode_url_with_an_azure_devops_user_name(tmp_path):
     record, errors = load_submission(target)
     assert not [e for e in errors if e.field != "sectors"], errors
     assert record["repository"] == "https://dev.azure.com/mteampcm/PCM%20-%20Lavoro%20Agile/_git/LavoroAgile"
+
+
+def test_a_publiccode_file_submitted_under_its_own_name_takes_its_id_from_the_file_name(tmp_path):
+    target = tmp_path / "solidaria-grenoble.yml"
+    shutil.copy(DATA / "publiccode.yml", target)
+    record, _ = load_submission(target)
+    assert record["id"] == "solidaria-grenoble" and record["source"] == "publiccode"
+    record, _ = load_submission(DATA / "publiccode.yml")
+    assert record["id"] == "solidaria"  # named publiccode.yml: from its name field
+
+
+def test_two_publiccode_files_with_one_name_are_told_how_to_differ(tmp_path):
+    """Common names ("Whistleblowing", "EMMA") meet; renaming a publiccode.yml cannot fix it."""
+    from registry.submissions import validate_paths
+
+    text = (DATA / "publiccode.yml").read_text(encoding="utf-8")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "publiccode.yml").write_text(text, encoding="utf-8")
+    other = text.replace("gitlab.example.org/Solidaria/solidaria-web.git", "gitlab.example.org/Other/solidaria.git")
+    (tmp_path / "b" / "publiccode.yml").write_text(other, encoding="utf-8")
+    errors = [e for e in validate_paths([tmp_path / "a" / "publiccode.yml", tmp_path / "b" / "publiccode.yml"]) if e.field != "sectors"]
+    assert len(errors) == 1
+    assert errors[0].field == "name" and errors[0].line == 5
+    assert errors[0].message.startswith("the id 'solidaria', made from this name, is already used by ")
+    assert errors[0].message.endswith("submit this file as registry/submissions/<another-id>.yml: its file name then gives the id")
