@@ -520,10 +520,7 @@ def normalise_licence(value: str | None) -> LicenceInfo:
 
 def _bad_part(text: str) -> LicenceError | None:
     """In a compound expression, name the part that is wrong rather than the whole."""
-    try:
-        parsed = _PLAIN.parse(text)
-    except (ExpressionError, TypeError, ValueError):
-        return None
+    parsed = _parse(text)
     if parsed is None or isinstance(parsed, LicenseSymbol) and not isinstance(parsed, LicenseWithExceptionSymbol):
         return None
     for symbol in _PLAIN.license_symbols(parsed, unique=False, decompose=False):
@@ -597,11 +594,25 @@ def _whole_name(text: str) -> Node | None:
     return ("id", found) if found else None
 
 
-def _expression(text: str, names: bool) -> Node | None:
-    try:
-        parsed = _PLAIN.parse(text)
-    except (ExpressionError, TypeError, ValueError):
+def _parse(text: str):
+    """license-expression's parse tree, or ``None`` when the text is not an expression. Besides
+    ExpressionError it raises IndexError on ``()`` and AssertionError on ``( OR MIT``
+    (license-expression 30.4): any of them means "not an expression", never a traceback."""
+    depth = 0
+    for character in text:  # the parser reads "(MIT" and "MIT)" as MIT
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth < 0:
+            return None
+    if depth:
         return None
+    try:
+        return _PLAIN.parse(text)
+    except (ExpressionError, TypeError, ValueError, IndexError, AssertionError, RecursionError):
+        return None
+
+
+def _expression(text: str, names: bool) -> Node | None:
+    parsed = _parse(text)
     if parsed is None:
         return None
     return _convert(parsed, names)

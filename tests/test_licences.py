@@ -192,6 +192,11 @@ def test_expression_lists_every_id_once_sorted():
     ("MIT OR Apache-2.1",
      "unknown licence 'MIT OR Apache-2.1': 'Apache-2.1' is not an SPDX licence; did you mean 'MIT OR Apache-2.0'?",
      "MIT OR Apache-2.0"),
+    # Malformed expressions: license-expression raised IndexError and AssertionError on these.
+    ("()", "unknown licence '()' (expected an SPDX identifier or expression, such as 'AGPL-3.0-or-later' or 'MIT OR Apache-2.0')", None),
+    ("( OR MIT", None, None),
+    ("(AND MIT", None, None),
+    ("MIT OR (Apache-2.0", None, None),
     # "only" and "or later" at once is refused, not read as one of them.
     ("GPL-3.0-only+", "unknown licence 'GPL-3.0-only+'; did you mean 'GPL-3.0-only'?", "GPL-3.0-only"),
     ("GPL-3.0-only-or-later", "unknown licence 'GPL-3.0-only-or-later'; did you mean 'GPL-3.0-or-later'?", "GPL-3.0-or-later"),
