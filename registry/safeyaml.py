@@ -171,8 +171,11 @@ def read_limited(path: str | Path, max_bytes: int = MAX_BYTES, display: str | No
             raise SubmissionError(shown, 1, 1, FILE_FIELD, "not a regular file")
         if info.st_size > max_bytes:
             raise SubmissionError(shown, 1, 1, FILE_FIELD, _too_large(info.st_size, max_bytes))
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
+        try:
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError as error:  # an unreadable disk block, /proc/self/mem...
+            raise SubmissionError(shown, 1, 1, FILE_FIELD, f"cannot be read ({error.strerror or error})") from None
         if len(data) > max_bytes:  # the file grew after fstat
             raise SubmissionError(shown, 1, 1, FILE_FIELD, _too_large(len(data), max_bytes))
         return data

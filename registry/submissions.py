@@ -103,7 +103,7 @@ LEGAL_FORM_SYNONYMS = {
 }
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"}
 _EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
-_SLUG_TEXT_RE = re.compile(r"^[\w .+-]{1,60}$")
+_SLUG_TEXT_RE = re.compile(r"[\w .+-]{1,60}\Z")
 
 
 class InvalidSubmission(SubmissionError):
@@ -576,7 +576,7 @@ def _from_submission(document: safeyaml.Document, display: str, source_path: str
         record = _record(document.data, record_id, "submission", source_path)
     return Loaded(
         record, errors, display, locate,
-        repository if isinstance(repository, str) and url_problem(repository) is None else None,
+        repository.strip() if isinstance(repository, str) and url_problem(repository.strip()) is None else None,
         record_id or None,
     )
 
@@ -607,13 +607,17 @@ def _from_publiccode(document: safeyaml.Document, display: str, source_path: str
     record_id = slugify(stem) if not id_from_name else slugify(name) if isinstance(name, str) else ""
     repository = fields.get("repository")
     if not record_id and isinstance(repository, str):
-        record_id = slugify(urlsplit(repository).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"))
+        try:
+            last = urlsplit(repository).path.rstrip("/").rsplit("/", 1)[-1]
+        except ValueError:  # 'https://[x': reported by url_problem
+            last = ""
+        record_id = slugify(last.removesuffix(".git"))
     record = None
     if not errors:
         record = _record(fields, record_id or "project", "publiccode", source_path)
     return Loaded(
         record, errors, display, locate,
-        repository if isinstance(repository, str) and url_problem(repository) is None else None,
+        repository.strip() if isinstance(repository, str) and url_problem(repository.strip()) is None else None,
         record_id or None,
         id_from_name,
     )
@@ -910,8 +914,8 @@ def _type_message(expected: str, instance: Any, path: str, publiccode: bool) -> 
     if expected.startswith("a list") and isinstance(instance, str):
         if "organisations" in expected:
             return f"{message}; write one '- name: ...' entry per organisation"
-        if _SLUG_TEXT_RE.match(instance) and not publiccode:
-            return f"{message}; write it as a list: {path}: [{instance}]"
+        if _SLUG_TEXT_RE.match(instance.strip()) and not publiccode:
+            return f"{message}; write it as a list: {path}: [{instance.strip()}]"
         return f"{message}; write it as a list"
     if isinstance(instance, (bool, int, float)) and (expected.startswith("a ") or expected.startswith("an ")):
         if "list" not in expected and "mapping" not in expected:

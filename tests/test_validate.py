@@ -867,3 +867,32 @@ def test_a_password_in_a_url_is_refused_and_never_shown_back(tmp_path):
     assert found == (f"{shown(path)}:2:13: repository: a URL must not contain a password; "
                      "write it without them: 'https://github.com/org/app'")
     assert "s3cret" not in found
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Each message stays on one line, whatever the value holds.
+    ("name: P\nrepository: https://example.org/p\nsectors: |\n  mobility\n",
+     "3:10: sectors: expected a list of sector ids, got a string; write it as a list: sectors: [mobility]"),
+    # A publiccode.yml whose url cannot be split gave a traceback (ValueError: Invalid IPv6 URL).
+    ("publiccodeYmlVersion: '0.4'\nname: '!!!'\nurl: 'https://[x'\n",
+     "3:6: url: expected an http:// or https:// URL, got 'https://[x'"),
+])
+def test_odd_values_give_one_located_line(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    found = [m for m in messages(path) if "sectors: required" not in m]
+    assert found == [f"{shown(path)}:{expected}"]
+
+
+def test_a_repository_written_with_spaces_around_it_is_still_a_duplicate(tmp_path):
+    from registry.submissions import validate_paths
+
+    first = write(tmp_path, "name: A\nrepository: https://github.com/a/b\nsectors: [mobility]\n", "a.yml")
+    second = write(tmp_path, "name: B\nrepository: ' https://github.com/a/b\t'\nsectors: [mobility]\n", "b.yml")
+    errors = [str(e) for e in validate_paths([first, second])]
+    assert errors == [f"{shown(second)}:2:13: repository: the repository 'https://github.com/a/b' is already listed in {shown(first)}"]
+
+
+def test_a_file_that_cannot_be_read_is_one_error(tmp_path):
+    if not Path("/proc/self/mem").exists():
+        pytest.skip("no /proc")
+    assert messages(Path("/proc/self/mem")) == ["/proc/self/mem:1:1: (file): cannot be read (Input/output error)"]
