@@ -413,6 +413,15 @@ class _Builder:
                 event.start_mark, shown,
                 f"value is too long ({len(value)} characters; the limit is {MAX_SCALAR_CHARS})",
             )
+        if event.style == '"':
+            # Double-quoted escapes ("\0", "\e", "\x1b") make characters the file itself may not
+            # hold; they are refused the same way.
+            forbidden = _FORBIDDEN_RE.search(value)
+            if forbidden:
+                raise _Refused(
+                    event.start_mark, shown,
+                    f"control character {forbidden.group()!r} is not allowed (written as an escape)",
+                )
         tag = event.tag
         if tag is None:
             if event.implicit[0]:  # plain (unquoted) scalar

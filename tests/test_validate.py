@@ -896,3 +896,13 @@ def test_a_file_that_cannot_be_read_is_one_error(tmp_path):
     if not Path("/proc/self/mem").exists():
         pytest.skip("no /proc")
     assert messages(Path("/proc/self/mem")) == ["/proc/self/mem:1:1: (file): cannot be read (Input/output error)"]
+
+
+def test_control_characters_written_as_escapes_are_refused(tmp_path, parser):
+    path = write(tmp_path, 'name: "Pa\\0he\\eko"\nrepository: https://example.org/p\nsectors: [mobility]\n')
+    assert only_error(path) == f"{shown(path)}:1:7: name: control character '\\x00' is not allowed (written as an escape)"
+    path = write(tmp_path, VALID + 'tags: ["\\x1b[31mred"]\n')
+    assert only_error(path) == f"{shown(path)}:4:8: tags[0]: control character '\\x1b' is not allowed (written as an escape)"
+    # Escaped line breaks and tabs are text like any other.
+    path = write(tmp_path, VALID + 'description: {en: "One.\\nTwo.\\tThree."}\n')
+    assert messages(path) == []
