@@ -349,10 +349,35 @@ def url_problem(value: str) -> str | None:
         return f"{expected} (did you mean {fixed!r}?)" if fixed else expected
     if not parts.hostname or value.lower().startswith(f"{scheme}:///"):
         return f"{expected} (no host name)"
+    if not _host_ok(parts.hostname):
+        return f"{expected} (the host name {_show(parts.hostname)} is not valid)"
     if parts.password is not None:
         # Never shown back: the message gives the URL without the user name and the password.
         return f"a URL must not contain a password; write it without them: {without_user(value)!r}"
     return None
+
+
+# A DNS label (letters, digits, inner hyphens; underscores, which some real hosts have), once an international name is in its ASCII form.
+_LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\Z")
+
+
+def _host_ok(host: str) -> bool:
+    """A host name of dot-separated labels, or an IP address: not ``"onmouseover=…``, ``<script>``,
+    ``x..org``, ``-`` or a name with an invisible character (U+200B, U+202E) in it."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    if any(unicodedata.category(c) in ("Cf", "Zs", "Zl", "Zp") for c in host):
+        return False
+    try:
+        ascii_host = host.rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return False
+    return bool(ascii_host) and all(_LABEL_RE.match(label) for label in ascii_host.split("."))
 
 
 def without_user(url: str) -> str:

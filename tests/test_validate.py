@@ -906,3 +906,16 @@ def test_control_characters_written_as_escapes_are_refused(tmp_path, parser):
     # Escaped line breaks and tabs are text like any other.
     path = write(tmp_path, VALID + 'description: {en: "One.\\nTwo.\\tThree."}\n')
     assert messages(path) == []
+
+
+@pytest.mark.parametrize("host", ['github.com\\u202e', '\\"onmouseover=alert(1)', '<script>', 'x.org\\u200b', 'x..org', '-', '.x.org'])
+def test_urls_need_a_real_host_name(tmp_path, host):
+    path = write(tmp_path, VALID + f'website: "https://{host}/a"\n')
+    assert "website: expected an http:// or https:// URL" in only_error(path)
+    assert "is not valid)" in only_error(path)
+
+
+@pytest.mark.parametrize("url", ["https://münchen.de/a", "https://xn--mnchen-3ya.de", "http://127.0.0.1:8080/x",
+                                 "https://[::1]/", "https://my_site.example.org", "https://example.org./a"])
+def test_international_names_and_addresses_are_hosts(tmp_path, url):
+    assert messages(write(tmp_path, VALID + f"website: '{url}'\n")) == []
