@@ -10,13 +10,15 @@ publiccode.yml                              submission field
 ``name``                                    ``name``
 ``url``                                     ``repository``
 ``landingURL``                              ``website``
-``description.<lang>.shortDescription``     ``description.<lang>``
+``description.<lang>.shortDescription``     ``description.<lang>`` (white space folded)
 ``legal.license``                           ``licence``
 ``developmentStatus``                       ``status``
-``legal.mainCopyrightOwner``, else          ``organisation.name``
-``legal.repoOwner``, else ``organisation.name``
+``organisation.name`` (0.5), else           ``organisation.name``
+``legal.mainCopyrightOwner``, else
+``legal.repoOwner``
+``organisation.uri`` (0.5, an http(s) one)  ``organisation.website``
 ``localisation.availableLanguages``         ``languages`` (primary subtag)
-``usedBy``                                  ``adopters`` (names only, the first 500)
+``usedBy``                                  ``adopters`` (names only, each once, the first 500)
 ``maintenance.contractors``                 ``providers`` (``name``, ``website``)
 ``categories``, ``intendedAudience.scope``  ``tags``
 ==========================================  ==============================
@@ -191,7 +193,9 @@ def _description(data: dict[str, Any], mapped: Mapped) -> None:
             ))
             continue
         if "shortDescription" in body:
-            description[code] = body["shortDescription"]
+            short = body["shortDescription"]
+            # A one-line summary in the standard; editors write it as a | block, line breaks kept.
+            description[code] = " ".join(short.split()) if isinstance(short, str) else short
             mapped.origins[f"description.{code}"] = f"{path}.shortDescription"
     mapped.fields["description"] = description
 
@@ -202,13 +206,22 @@ def _legal(data: dict[str, Any], mapped: Mapped) -> None:
         mapped.put("licence", legal["license"], "legal.license")
     owners = [(f"legal.{key}", legal.get(key)) for key in ("mainCopyrightOwner", "repoOwner")]
     organisation = data.get("organisation")
-    if isinstance(organisation, dict):  # 0.5 draft: organisation: {uri, name}
-        owners.append(("organisation.name", organisation.get("name")))
+    website = None
+    if isinstance(organisation, dict):
+        # publiccode.yml 0.5: organisation {uri, name} is the one that publishes the software,
+        # which is what essforge calls the organisation; the copyright owner comes after it.
+        owners.insert(0, ("organisation.name", organisation.get("name")))
+        uri = organisation.get("uri")
+        if isinstance(uri, str) and uri.strip().lower().startswith(("http://", "https://")):
+            website = uri.strip()
     for path, owner in owners:
         if isinstance(owner, str) and owner.strip():
             mapped.fields["organisation"] = {"name": owner}
             mapped.origins["organisation"] = path
             mapped.origins["organisation.name"] = path
+            if website and path == "organisation.name":
+                mapped.fields["organisation"]["website"] = website
+                mapped.origins["organisation.website"] = "organisation.uri"
             return
 
 
@@ -226,9 +239,15 @@ def _languages(data: dict[str, Any], mapped: Mapped) -> None:
 
 def _used_by(data: dict[str, Any], mapped: Mapped) -> None:
     adopters = []
+    seen: set[str] = set()
     for index, name in enumerate(_list(data, "usedBy", "usedBy", mapped, "a list of names")):
         if len(adopters) >= MAX_ADOPTERS:
             break
+        if isinstance(name, str):  # long lists name some bodies twice (Decidim, GlobaLeaks)
+            key = " ".join(name.split()).casefold()
+            if key in seen:
+                continue
+            seen.add(key)
         ours = f"adopters[{len(adopters)}]"
         mapped.origins[ours] = f"usedBy[{index}]"
         mapped.origins[f"{ours}.name"] = f"usedBy[{index}]"

@@ -142,3 +142,38 @@ def test_two_publiccode_files_with_one_name_are_told_how_to_differ(tmp_path):
     assert errors[0].field == "name" and errors[0].line == 5
     assert errors[0].message.startswith("the id 'solidaria', made from this name, is already used by ")
     assert errors[0].message.endswith("submit this file as registry/submissions/<another-id>.yml: its file name then gives the id")
+
+
+def test_mapping_folds_descriptions_dedupes_adopters_and_prefers_the_publishing_organisation(tmp_path):
+    """Shapes seen in real files: a | block shortDescription (italia/design-comuni-plone-theme),
+    a body named twice in usedBy (Decidim, GlobaLeaks), a 0.5 organisation beside legal."""
+    target = tmp_path / "publiccode.yml"
+    target.write_text(
+        'publiccodeYmlVersion: "0.5"\n'
+        "name: Sportello\n"
+        "url: https://github.com/example/sportello\n"
+        "developmentStatus: stable\n"
+        "organisation:\n"
+        "  uri: https://www.comune.example.it\n"
+        "  name: Comune di Esempio\n"
+        "legal:\n"
+        "  license: EUPL-1.2\n"
+        "  mainCopyrightOwner: Some Vendor S.r.l.\n"
+        "usedBy:\n"
+        "  - Comune di Uno\n"
+        "  - Comune di Due\n"
+        "  - comune di  uno\n"
+        "description:\n"
+        "  it:\n"
+        "    shortDescription: |-\n"
+        "      Uno sportello conforme\n"
+        "\n"
+        "      alle linee guida.\n",
+        encoding="utf-8",
+    )
+    record, errors = load_submission(target)
+    assert [e for e in errors if e.field != "sectors"] == []
+    assert record["description"] == {"it": "Uno sportello conforme alle linee guida."}
+    assert [a["name"] for a in record["adopters"]] == ["Comune di Uno", "Comune di Due"]
+    assert record["organisation"]["name"] == "Comune di Esempio"
+    assert record["organisation"]["website"] == "https://www.comune.example.it"
