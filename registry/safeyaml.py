@@ -187,6 +187,19 @@ def _too_large(size: int, max_bytes: int) -> str:
     return f"file is too large ({size} bytes; the limit is {max_bytes} bytes)"
 
 
+# The line breaks of YAML 1.1, which both parsers count (https://yaml.org/spec/1.1/#id868927):
+# CR LF, LF, a lone CR, NEL, LS and PS.
+_BREAK_RE = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def _line_column(before: str) -> Location:
+    """The 1-based line and column just after ``before``, counting lines as the parser does."""
+    line, start = 1, 0
+    for found in _BREAK_RE.finditer(before):
+        line, start = line + 1, found.end()
+    return line, len(before) - start + 1
+
+
 def decode_utf8(data: bytes, source: str) -> str:
     """Decode UTF-8 (a leading byte-order mark is allowed), locating the first bad byte.
 
@@ -197,10 +210,7 @@ def decode_utf8(data: bytes, source: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + 1
-        line_start = before.rfind(b"\n") + 1
-        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        line, column = _line_column(data[: error.start].decode("utf-8", errors="replace"))
         bad = data[error.start]
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise SubmissionError(
@@ -267,9 +277,7 @@ def _check_characters(text: str, source: str) -> None:
     match = _FORBIDDEN_RE.search(text)
     if match is None:
         return
-    before = text[: match.start()]
-    line = before.count("\n") + 1
-    column = match.start() - (before.rfind("\n") + 1) + 1
+    line, column = _line_column(text[: match.start()])
     raise SubmissionError(
         source, line, column, FILE_FIELD,
         f"control character {match.group()!r} is not allowed in YAML",
@@ -490,8 +498,7 @@ class _Builder:
             before = encoded.decode("utf-8", errors="replace")
         else:
             before = self.text[:offset]
-        line = before.count("\n") + 1
-        return line, len(before) - (before.rfind("\n") + 1) + 1
+        return _line_column(before)
 
 
 _EMPTY = "the file is empty; a submission is a YAML mapping such as 'name: ...', 'repository: ...', 'sectors: [...]'"

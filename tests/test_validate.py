@@ -919,3 +919,12 @@ def test_urls_need_a_real_host_name(tmp_path, host):
                                  "https://[::1]/", "https://my_site.example.org", "https://example.org./a"])
 def test_international_names_and_addresses_are_hosts(tmp_path, url):
     assert messages(write(tmp_path, VALID + f"website: '{url}'\n")) == []
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_character_errors_are_located_whatever_the_line_endings(tmp_path, newline):
+    lines = ["name: Paheko", "repository: https://fossil.kd2.org/paheko", "sectors: [mobility]"]
+    path = write(tmp_path, (newline.join(lines + ["website: https://a\x00b.org"]) + newline).encode())
+    assert only_error(path) == f"{shown(path)}:4:19: (file): control character '\\x00' is not allowed in YAML"
+    path = write(tmp_path, (newline.join(lines) + newline).encode() + b"website: https://a\xe9b.org" + newline.encode())
+    assert only_error(path).startswith(f"{shown(path)}:4:19: (file): not valid UTF-8 (byte 0xe9")
