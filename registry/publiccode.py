@@ -136,6 +136,14 @@ def primary_language(tag: str) -> str | None:
     return None
 
 
+def _three_letter_language(code: str) -> bool:
+    """A language CLDR names with a three-letter code (``ast``, ``fur``), so that a typo such as
+    ``esp:`` or ``jap:`` is reported rather than its description silently dropped."""
+    from babel import Locale
+
+    return code in Locale("en").languages
+
+
 def _known_language(code: str) -> bool:
     from registry.submissions import language_codes  # import cycle: submissions imports us
 
@@ -168,8 +176,8 @@ def _language_tag_ok(tag: Any, path: str, mapped: Mapped, key: bool = False) -> 
         return None
     code = primary_language(tag)
     primary = tag.strip().replace("_", "-").split("-", 1)[0]
-    if code is None and len(primary) == 3 and primary.isalpha():
-        return None  # a valid BCP 47 language with no ISO 639-1 code: nothing to map it to
+    if code is None and len(primary) == 3 and primary.isalpha() and _three_letter_language(primary.lower()):
+        return None  # a real language with no ISO 639-1 code (ast, gsw, lld): nothing to map it to
     if code is None or not _known_language(code):
         shown = tag if len(tag) <= 40 else f"{tag[:36]}..."
         mapped.problems.append(Problem(

@@ -177,3 +177,16 @@ def test_mapping_folds_descriptions_dedupes_adopters_and_prefers_the_publishing_
     assert [a["name"] for a in record["adopters"]] == ["Comune di Uno", "Comune di Due"]
     assert record["organisation"]["name"] == "Comune di Esempio"
     assert record["organisation"]["website"] == "https://www.comune.example.it"
+
+
+@pytest.mark.parametrize("tag, kept", [("esp", False), ("jap", False), ("ast", True), ("fur", True), ("lld", True)])
+def test_a_three_letter_language_tag_must_be_a_real_language(tmp_path, tag, kept):
+    text = (DATA / "publiccode.yml").read_text(encoding="utf-8")
+    target = tmp_path / "publiccode.yml"
+    target.write_text(text.replace("\ndescription:\n", f"\ndescription:\n  {tag}:\n    shortDescription: Testo.\n", 1), encoding="utf-8")
+    errors = [e for e in load_submission(target)[1] if e.field != "sectors"]
+    if kept:
+        assert errors == []
+    else:
+        assert [(e.field, e.message) for e in errors] == [
+            (f"description.{tag}", f"unknown language tag '{tag}' (expected a BCP 47 tag such as 'en' or 'pt-BR')")]
