@@ -30,6 +30,8 @@ DOWNLOAD_SLOTS = {
     "framagit.org": {"concurrency": 2},
     "gitlab.adullact.net": {"concurrency": 2},
 }
+# Scrapy's downloader, with the per-host concurrency above really applied (crawler/downloader.py).
+DOWNLOADER = "crawler.downloader.Downloader"
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024

@@ -190,6 +190,17 @@ def test_build_lists_crawled_projects_beside_curated_ones(first):
     assert rows(db, "select count(*) n from history")[0]["n"] >= len(crawled)
 
 
+def test_the_per_forge_concurrency_bound_holds(tmp_path):
+    """--concurrency is the most requests in flight to one forge (crawler/downloader.py: Scrapy
+    2.14-2.19 started a slot's whole queue at once on the asyncio reactor; 42 were in flight at
+    --concurrency 1). The three forges are crawled at once, so at most 3 x 2 in all."""
+    with FakeForge(repos=20, seed=0, latency_ms=40) as ff:
+        run_crawl(tmp_path, ff, "--concurrency", "2", "--no-build")
+        stats = ff.stats()
+    assert stats["requests"] > 60
+    assert 2 <= stats["max_in_flight"] <= 3 * 2
+
+
 def test_every_fault_kind_is_survived(tmp_path):
     """Transient faults (once each) on different URLs: retried, and the result is the same as a
     clean crawl's. Then permanent faults: logged with their URL, and nothing stored is lost."""
