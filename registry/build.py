@@ -1107,7 +1107,8 @@ def write_database(
 
 
 # "2": provenance holds one row per (project, source) with the list of its fields.
-SCHEMA_VERSION = "2"
+# "3": maturity_signals lost explanation_en/_fr to maturity_explanations and gained position.
+SCHEMA_VERSION = "3"
 
 # Tables whose rows the build makes unique itself get a plain "insert"; the others keep the first
 # of two rows with the same key ("insert or ignore"): two crawl-history rows of one project and
