@@ -411,6 +411,8 @@ class _Builder:
             raise _Refused(event.start_mark, shown, _tag_message(event.tag))
         if len(event.value) > 200:
             raise _Refused(event.start_mark, shown, "key is too long (the limit is 200 characters)")
+        if not event.value.strip():
+            raise _Refused(event.start_mark, shown, "a key must not be empty; write the field's name before the ':'")
         # Keys stay text as written: ``no:`` (Norwegian) or ``1:`` are not booleans or numbers.
         return event.value
 

@@ -928,3 +928,8 @@ def test_character_errors_are_located_whatever_the_line_endings(tmp_path, newlin
     assert only_error(path) == f"{shown(path)}:4:19: (file): control character '\\x00' is not allowed in YAML"
     path = write(tmp_path, (newline.join(lines) + newline).encode() + b"website: https://a\xe9b.org" + newline.encode())
     assert only_error(path).startswith(f"{shown(path)}:4:19: (file): not valid UTF-8 (byte 0xe9")
+
+
+def test_an_empty_key_is_refused_where_it_is(tmp_path, parser):
+    path = write(tmp_path, VALID + "description: {'': x}\n")
+    assert only_error(path) == f"{shown(path)}:4:15: description: a key must not be empty; write the field's name before the ':'"
