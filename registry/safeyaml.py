@@ -212,6 +212,10 @@ def decode_utf8(data: bytes, source: str) -> str:
     except UnicodeDecodeError as error:
         line, column = _line_column(data[: error.start].decode("utf-8", errors="replace"))
         bad = data[error.start]
+        if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+            raise SubmissionError(
+                source, 1, 1, FILE_FIELD, "the file is UTF-32; save it with the UTF-8 encoding",
+            ) from None
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise SubmissionError(
                 source, 1, 1, FILE_FIELD, "the file is UTF-16; save it with the UTF-8 encoding",

@@ -535,6 +535,8 @@ def test_non_utf8_bytes_are_located(tmp_path):
 def test_utf16_file_is_refused(tmp_path):
     path = write(tmp_path, VALID.encode("utf-16"))
     assert only_error(path) == f"{shown(path)}:1:1: (file): the file is UTF-16; save it with the UTF-8 encoding"
+    path = write(tmp_path, VALID.encode("utf-32"))  # its byte-order mark starts like UTF-16's
+    assert only_error(path) == f"{shown(path)}:1:1: (file): the file is UTF-32; save it with the UTF-8 encoding"
 
 
 def test_utf8_byte_order_mark_is_fine(tmp_path):
