@@ -94,7 +94,7 @@ def crawl(sources_path, forge_ids, db_path, state_path, submissions_dir, max_pro
     from registry.cli import _build
 
     report = _build(db_path, submissions_dir, state)
-    click.echo(str(report))
+    click.echo(report.summary())
 
 
 def run_crawl(forges, sources, state, *, submitted=(), max_projects=None, redis_url=None, concurrency=4,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -199,6 +200,13 @@ def test_the_per_forge_concurrency_bound_holds(tmp_path):
         stats = ff.stats()
     assert stats["requests"] > 60
     assert 2 <= stats["max_in_flight"] <= 3 * 2
+
+
+def test_crawl_then_build_says_what_it_built(first):
+    """The build after a crawl prints its one-line summary, not a Python repr."""
+    out = first["result"].stdout
+    assert re.search(r"^Built .*essforge\.db: \d+ projects \(\d+ from submissions, \d+ from the crawl\)", out, re.M), out
+    assert "BuildReport(" not in out
 
 
 def test_every_fault_kind_is_survived(tmp_path):
