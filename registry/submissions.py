@@ -357,7 +357,8 @@ def url_problem(value: str) -> str | None:
     return None
 
 
-# A DNS label (letters, digits, inner hyphens; underscores, which some real hosts have), once an international name is in its ASCII form.
+# A DNS label (letters, digits, inner hyphens; the underscores some real hosts have), once an
+# international name is in its ASCII (IDNA) form.
 _LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\Z")
 
 
