@@ -35,7 +35,10 @@ def parse_link_header(value: str | bytes | None, base_url: str | None = None) ->
     for match in _LINK_RE.finditer(value):
         url = match.group(1).strip()
         if base_url:
-            url = urljoin(base_url, url)
+            try:
+                url = urljoin(base_url, url)
+            except ValueError:  # '<http://[::1>': a broken link is no link, the page still counts
+                continue
         for name, raw in _PARAM_RE.findall(match.group(2)):
             if name.lower() != "rel" or not raw:
                 continue
@@ -55,7 +58,7 @@ def page_number(url: str | None, param: str = "page") -> int | None:
         number = int(values[-1])
     except ValueError:
         return None
-    return number if number >= 0 else None
+    return number if 0 <= number < 2**63 else None
 
 
 def last_page(value: str | bytes | None, param: str = "page") -> int | None:

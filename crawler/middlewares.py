@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import time
 from datetime import datetime, timezone
@@ -26,7 +27,7 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.misc import load_object
 
 if TYPE_CHECKING:
@@ -80,12 +81,15 @@ def _header(response: Response, *names: str) -> str | None:
 
 
 def _number(value: str | None) -> float | None:
+    """A header's number; ``None`` for anything else, ``nan`` and ``inf`` included: a NaN wait
+    compares false with every time, and blocked a host's requests for good."""
     if value is None or value == "":
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 def retry_after_seconds(value: str | None, now: float) -> float | None:
@@ -265,6 +269,39 @@ class ConditionalRequestMiddleware:
         if last_modified and b"If-Modified-Since" not in request.headers:
             request.headers[b"If-Modified-Since"] = last_modified
         self.stats.inc_value("essforge/conditional/sent")
+        return None
+
+
+class SameForgeMiddleware:
+    """Requests go to the forge's API only: a next-page ``Link`` or a redirect to another host,
+    scheme or port (``file:///etc/...``, ``//evil.example``, another server) is dropped, logged
+    and counted (``essforge/skipped/offsite``). Scrapy's OffsiteMiddleware compares domains only,
+    from ``allowed_domains``."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SameForgeMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        forge = getattr(self.crawler.spider, "forge", None)
+        if forge is None:
+            return None
+        api = urlsplit(forge.api_url)
+        try:
+            parts = urlsplit(request.url)
+            same = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port) == (
+                api.scheme.lower(), (api.hostname or "").lower(), api.port)
+        except ValueError:
+            same = False
+        if not same:
+            self.stats.inc_value("essforge/skipped/offsite")
+            logger.warning("%s: not following %s: it is not on the forge's API (%s)", forge.id,
+                           request.url[:300], forge.api_url)
+            raise IgnoreRequest(f"not on the forge's API: {request.url[:300]}")
         return None
 
 

@@ -70,6 +70,8 @@ DOWNLOADER_MIDDLEWARES = {
     # process_response runs from the highest number down: the rate-limit middleware sees a 429
     # or 403 after decompression (590) and before retries (550).
     "crawler.middlewares.RateLimitMiddleware": 585,
+    # First: a request off the forge's API (a redirect elsewhere) is dropped before anything else.
+    "crawler.middlewares.SameForgeMiddleware": 50,
     # Last before the download, first after it: the token is on the request only while it is
     # being sent, never in the scheduler or a Redis queue.
     "crawler.middlewares.ForgeAuthMiddleware": 890,

@@ -94,7 +94,7 @@ def utcnow() -> str:
 
 def content_hash(data: dict[str, Any]) -> str:
     encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass

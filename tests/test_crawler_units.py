@@ -424,3 +424,80 @@ def test_gitlab_empty_or_disabled_repository_is_not_asked_for_its_tree():
     assert gitlab_summary(base, "u")["api_licence"] is None
     assert gitlab_summary({**base, "license": {"key": "other", "name": "Other"}}, "u")["api_licence"] == "other"
     assert "api_licence" not in gitlab_summary({k: v for k, v in base.items() if k != "license"}, "u")
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile answers (found by fuzzing the parsers and an end-to-end hostile proxy)
+
+
+@pytest.mark.parametrize("headers", [{"Retry-After": "nan"}, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "nan"},
+                                     {"Retry-After": "inf"}, {"X-RateLimit-Reset": "-inf", "X-RateLimit-Remaining": "0"}])
+def test_rate_limit_headers_that_are_not_numbers_never_block_for_good(headers):
+    """A NaN wait compared false with every time: the host's requests were held for ever."""
+    mw, _, clock = make(RateLimitMiddleware, ESSFORGE_SECONDARY_LIMIT_WAIT=60)
+    request = Request("https://api.github.com/orgs/coopcycle/repos")
+    retry = mw.process_response(request, response(request.url, b'{"message": "slow down"}', 429, headers))
+    assert isinstance(retry, Request)
+    asyncio.run(mw.process_request(retry))
+    assert clock.slept == [60.0]  # the secondary-limit wait, once
+    asyncio.run(mw.process_request(Request("https://api.github.com/repos/a/b")))
+    assert clock.slept == [60.0]
+
+
+def test_json_with_what_the_store_cannot_keep_is_made_harmless():
+    from crawler.spiders.base import decode_json
+
+    body = b'{"stars": 100000000000000000000, "d": "caf\\ud800 coop", "n": NaN, "f": 1e400, "ok": "\\ud83d\\ude00", "c": 3}'
+    data = decode_json(response("https://api.example/github/x", body))
+    assert data == {"stars": None, "d": "caf\ufffd coop", "n": None, "f": None, "ok": "\U0001F600", "c": 3}
+    with pytest.raises(BadAnswer):
+        decode_json(response("https://api.example/github/x", b"[" * 100_000))
+
+
+def test_counts_from_headers_past_64_bits_are_unknown():
+    from crawler.spiders.base import count_from
+
+    huge = response("https://api.example/gitlab/x", b"[]", 200, {"X-Total": "99999999999999999999999"})
+    assert count_from(huge, []) == 0  # the header is ignored: the page's own length
+    assert count_from(response("https://api.example/gitlab/x", b"[]", 200, {"X-Total": "12"}), []) == 12
+
+
+def test_next_page_links_off_the_forge_are_not_followed():
+    crawler = get_crawler(GitHubSpider, {"ESSFORGE_MAX_PAGES": 3})
+    spider = crawler._create_spider(forge=forge("github"))
+    facts = {"repos": [{"web_url": "https://github.example/a/b"}]}
+    for url in ("https://evil.example/github/orgs/x/repos?page=2", "file:///etc/hostname", "//evil.example/x",
+                "javascript:alert(1)", "http://api.example/github/orgs/x/repos?page=2", "https://api.example:444/github/x"):
+        assert list(spider.next_page(url, "org", facts, {})) == [], url
+    assert crawler.stats.get_value("essforge/skipped/offsite_link") == 6
+    ok = list(spider.next_page("https://api.example/github/orgs/x/repos?page=2", "org", facts, {}))
+    assert [r.url for r in ok] == ["https://api.example/github/orgs/x/repos?page=2"]
+    # An endless listing stops at ESSFORGE_MAX_PAGES; a page that lists nothing ends it.
+    assert list(spider.next_page(ok[0].url, "org", facts, {"essforge_page": 3})) == []
+    assert crawler.stats.get_value("essforge/pagination/capped") == 1
+    assert list(spider.next_page(ok[0].url, "org", {"repos": []}, {})) == []
+
+
+def test_redirects_off_the_forge_are_dropped():
+    from scrapy.exceptions import IgnoreRequest
+
+    from crawler.middlewares import SameForgeMiddleware
+
+    crawler = get_crawler(GitHubSpider, {})
+    crawler.spider = crawler._create_spider(forge=forge("github"))
+    mw = build_from_crawler(SameForgeMiddleware, crawler)
+    assert mw.process_request(Request("https://api.example/github/repos/a/b")) is None
+    with pytest.raises(IgnoreRequest):
+        mw.process_request(Request("http://vm:8080/github/repos/a/b"))
+    assert crawler.stats.get_value("essforge/skipped/offsite") == 1
+
+
+def test_a_304_to_a_request_without_conditions_is_a_bad_answer(tmp_path):
+    crawler = get_crawler(GitHubSpider, {"ESSFORGE_STORE": str(tmp_path / "crawl.db")})
+    spider = crawler._create_spider(forge=forge("github"))
+    url = "https://api.example/github/repos/a/b/releases?per_page=1"
+    first = response(url, b"", 304)
+    ok, again = spider.facts_for(first, "releases", {})
+    assert ok is False and again.meta["essforge_refetched"] is True
+    with pytest.raises(BadAnswer, match="304 Not Modified to a request without conditions"):
+        spider.facts_for(TextResponse(url=url, body=b"", status=304, request=again), "releases", {})

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
+import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -65,12 +67,45 @@ class BadAnswer(ForgeResponseError):
     """A 200 answer we cannot use: not JSON, or JSON of the wrong shape."""
 
 
+# SQLite stores integers of 64 bits: a larger count (a hostile or broken answer) is unknown.
+MAX_INTEGER = 2**63 - 1
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def bounded_int(text: str) -> int | None:
+    number = int(text)
+    return number if -MAX_INTEGER <= number <= MAX_INTEGER else None
+
+
+def _finite_float(text: str) -> float | None:
+    number = float(text)
+    return number if math.isfinite(number) else None
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """``"caf\\ud800"`` decodes to a string UTF-8 cannot encode (SQLite, hashes, URLs): U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def decode_json(response: Response) -> Any:
+    """An answer's JSON, with what our store cannot keep made harmless: integers past 64 bits,
+    NaN and infinities become ``None``, lone surrogates U+FFFD."""
     try:
-        return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(response.body, parse_int=bounded_int, parse_float=_finite_float,
+                          parse_constant=lambda name: None)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         kind = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0] or "unknown type"
         raise BadAnswer(response.url, response.status, f"malformed JSON ({kind}, {len(response.body)} bytes)") from None
+    if _SURROGATE_ESCAPE.search(response.body):
+        data = _without_lone_surrogates(data)
+    return data
 
 
 def expect(value: Any, kind: type, url: str, what: str) -> Any:
@@ -169,9 +204,11 @@ def count_from(response: Response, items: list, per_page_one: bool = True) -> in
         value = response.headers.get(header)
         if value:
             try:
-                return int(value)
+                number = bounded_int(value.decode("latin-1").strip())
             except ValueError:
-                pass
+                continue
+            if number is not None and number >= 0:
+                return number
     links = parse_link_header(response.headers.get(b"Link"), response.url)
     last = last_page(response.headers.get(b"Link"))
     if last is not None and per_page_one:
@@ -298,10 +335,14 @@ class ForgeSpider(scrapy.Spider):
             if facts is not None:
                 self.stat("conditional/not_modified")
                 return True, facts
+            if response.request.meta.get("essforge_refetched"):
+                # "Not modified" to a request that had no condition: asking again would loop.
+                raise BadAnswer(url, 304, "answered 304 Not Modified to a request without conditions")
             # Stored facts are gone (a hand-cleaned store): ask again without a condition.
             self.stat("conditional/refetched")
             return False, response.request.replace(
-                dont_filter=True, meta={**response.request.meta, "essforge_conditional": False})
+                dont_filter=True,
+                meta={**response.request.meta, "essforge_conditional": False, "essforge_refetched": True})
         if response.status in (404, 409, 410):
             return True, self.missing_facts(step)
         try:
@@ -358,10 +399,17 @@ class ForgeSpider(scrapy.Spider):
                     yield self.get(meta["fallback"], "org")
                 return
             for summary in facts.get("repos") or []:
-                yield from self.begin_job(summary)
+                try:
+                    requests = list(self.begin_job(summary))
+                except (ValueError, TypeError, AttributeError) as error:  # a web_url such as 'https://x:abc/'
+                    self.stat("errors/bad_item")
+                    logger.error("%s: skipped a repository of %s: %s", self.forge.id, meta.get("essforge_url")
+                                 or meta.get("essforge_step"), f"{type(error).__name__}: {error}"[:300])
+                    continue
+                yield from requests
             nxt = facts.get("next")
             if nxt and self.budget_left():
-                yield self.get(nxt, step)
+                yield from self.next_page(nxt, step, facts, meta)
             return
         if step == "submitted":
             if facts is None:
@@ -395,6 +443,37 @@ class ForgeSpider(scrapy.Spider):
         return found
 
     # ----------------------------------------------------------------- one repository
+
+    def on_api(self, url: str) -> bool:
+        """Whether ``url`` is on this forge's API (scheme, host and port): the only place the
+        crawler sends requests (middlewares.SameForgeMiddleware checks redirects too)."""
+        api = urlsplit(self.forge.api_url)
+        try:
+            parts = urlsplit(url)
+            return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port) == (
+                api.scheme.lower(), (api.hostname or "").lower(), api.port)
+        except ValueError:
+            return False
+
+    def next_page(self, url: str, step: str, facts: dict, meta: dict):
+        """The request for a listing's next page, if it is one to follow: on the forge's API, after
+        a page that listed something, and within ``ESSFORGE_MAX_PAGES`` pages of one listing."""
+        if not self.on_api(url):
+            self.stat("skipped/offsite_link")
+            logger.warning("%s: not following the next-page link %s: it is not on the forge's API",
+                           self.forge.id, url[:300])
+            return
+        if not facts.get("repos"):
+            self.stat("pagination/empty_page")
+            return
+        page = meta.get("essforge_page", 1) + 1
+        limit = self.settings.getint("ESSFORGE_MAX_PAGES", 1000) if getattr(self, "crawler", None) else 1000
+        if page > limit:
+            self.stat("pagination/capped")
+            logger.warning("%s: stopped a listing after %d pages at %s (ESSFORGE_MAX_PAGES)",
+                           self.forge.id, page - 1, url[:300])
+            return
+        yield self.get(url, step, essforge_page=page)
 
     def begin_job(self, summary: dict, *, submitted_url: str | None = None, forced: bool = False):
         url = normalise_url(summary["web_url"])
@@ -467,14 +546,14 @@ class ForgeSpider(scrapy.Spider):
 
     STEP_FIELDS = {
         "detail": ("stars", "forks", "open_issues", "archived", "mirror", "mirror_of", "licence_declarations"),
-        "files": ("has_readme", "has_ci", "has_tests", "licence_declarations", "publiccode"),
+        "files": ("has_readme", "has_ci", "has_tests", "licence_declarations", "publiccode", "publiccode_errors"),
         "workflows": ("has_ci",),
         "contributors": ("contributors",),
         "releases": ("releases_count", "latest_release", "latest_release_date"),
         "licence_file": ("licence_declarations",),
         "manifest": ("licence_declarations",),
         "readme": ("readme_excerpt",),
-        "publiccode": ("publiccode",),
+        "publiccode": ("publiccode", "publiccode_errors"),
     }
 
     def stale_fields(self, steps: list[str]) -> list[str]:
@@ -620,7 +699,7 @@ class ForgeSpider(scrapy.Spider):
 
 
 def manifest_licence(name: str, text: str) -> str | None:
-    if name.lower() == "package.json":
+    if isinstance(name, str) and name.lower() == "package.json":
         try:
             data = json.loads(text)
         except ValueError:
