@@ -290,14 +290,7 @@ class SameForgeMiddleware:
         forge = getattr(self.crawler.spider, "forge", None)
         if forge is None:
             return None
-        api = urlsplit(forge.api_url)
-        try:
-            parts = urlsplit(request.url)
-            same = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port) == (
-                api.scheme.lower(), (api.hostname or "").lower(), api.port)
-        except ValueError:
-            same = False
-        if not same:
+        if not forge.on_api(request.url):
             self.stats.inc_value("essforge/skipped/offsite")
             logger.warning("%s: not following %s: it is not on the forge's API (%s)", forge.id,
                            request.url[:300], forge.api_url)

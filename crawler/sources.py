@@ -59,6 +59,17 @@ class Forge:
     def api_host(self) -> str:
         return (urlsplit(self.api_url).hostname or "").lower()
 
+    def on_api(self, url: str) -> bool:
+        """Whether ``url`` is on this forge's API (same scheme, host and port): the only place the
+        crawler sends requests to (next-page links and redirects included)."""
+        api = urlsplit(self.api_url)
+        try:
+            parts = urlsplit(url)
+            return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port) == (
+                api.scheme.lower(), (api.hostname or "").lower(), api.port)
+        except ValueError:
+            return False
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "type": self.type, "api_url": self.api_url, "web_url": self.web_url,

@@ -444,21 +444,10 @@ class ForgeSpider(scrapy.Spider):
 
     # ----------------------------------------------------------------- one repository
 
-    def on_api(self, url: str) -> bool:
-        """Whether ``url`` is on this forge's API (scheme, host and port): the only place the
-        crawler sends requests (middlewares.SameForgeMiddleware checks redirects too)."""
-        api = urlsplit(self.forge.api_url)
-        try:
-            parts = urlsplit(url)
-            return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port) == (
-                api.scheme.lower(), (api.hostname or "").lower(), api.port)
-        except ValueError:
-            return False
-
     def next_page(self, url: str, step: str, facts: dict, meta: dict):
         """The request for a listing's next page, if it is one to follow: on the forge's API, after
         a page that listed something, and within ``ESSFORGE_MAX_PAGES`` pages of one listing."""
-        if not self.on_api(url):
+        if not self.forge.on_api(url):  # middlewares.SameForgeMiddleware checks redirects
             self.stat("skipped/offsite_link")
             logger.warning("%s: not following the next-page link %s: it is not on the forge's API",
                            self.forge.id, url[:300])
