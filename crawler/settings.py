@@ -24,6 +24,14 @@ ROBOTSTXT_OBEY = False  # APIs, not web pages; the forges' API terms and rate li
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0
+# A callback's output is handled by this many asyncio workers, made anew for every answer: with
+# Scrapy's 100, a crawl created 100 tasks per answer (about 320,000 for 3,000 answers, a fifth of
+# its CPU time), though an answer of ours yields a few requests and at most one item.
+CONCURRENT_ITEMS = 4
+# Scrapy checks that a generator callback returns no value by reading and parsing its source;
+# its cache is keyed by the bound method, a new object for every request, so the check ran on
+# every answer (about 15 % of a crawl's CPU time). Our callbacks (spiders/base.py) return none.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # Hosts that ask for gentler crawling (small non-profit instances): concurrency per download slot.
 DOWNLOAD_SLOTS = {
     "codeberg.org": {"concurrency": 2},
