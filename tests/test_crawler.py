@@ -202,6 +202,19 @@ def test_the_per_forge_concurrency_bound_holds(tmp_path):
     assert 2 <= stats["max_in_flight"] <= 3 * 2
 
 
+def test_every_page_of_every_listing_is_read(tmp_path):
+    """Small pages make every listing of the three forges take several: the same repositories
+    must be stored as with large pages (a shadowed method once lost Gitea's pages after the first)."""
+    (tmp_path / "large").mkdir()
+    (tmp_path / "small").mkdir()
+    with FakeForge(repos=30, seed=0) as ff:
+        run_crawl(tmp_path / "large", ff, "--no-build")
+        run_crawl(tmp_path / "small", ff, "--no-build", "-s", "ESSFORGE_PAGE_SIZE=1")
+    large, small = stored(tmp_path / "large"), stored(tmp_path / "small")
+    assert {url.split("/")[2] for url in large} == {"github.com", "gitlab.example", "codeberg.example"}
+    assert sorted(small) == sorted(large)
+
+
 def test_crawl_then_build_says_what_it_built(first):
     """The build after a crawl prints its one-line summary, not a Python repr."""
     out = first["result"].stdout

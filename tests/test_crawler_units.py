@@ -462,20 +462,23 @@ def test_counts_from_headers_past_64_bits_are_unknown():
     assert count_from(response("https://api.example/gitlab/x", b"[]", 200, {"X-Total": "12"}), []) == 12
 
 
-def test_next_page_links_off_the_forge_are_not_followed():
-    crawler = get_crawler(GitHubSpider, {"ESSFORGE_MAX_PAGES": 3})
-    spider = crawler._create_spider(forge=forge("github"))
+@pytest.mark.parametrize("spider_class", [GitHubSpider, GitLabSpider, GiteaSpider])
+def test_next_page_links_off_the_forge_are_not_followed(spider_class):
+    # Every spider: GiteaSpider has a next_page of its own, which once shadowed this method
+    # (a TypeError that lost every Gitea listing page after the first).
+    crawler = get_crawler(spider_class, {"ESSFORGE_MAX_PAGES": 3})
+    spider = crawler._create_spider(forge=forge(spider_class.forge_type))
     facts = {"repos": [{"web_url": "https://github.example/a/b"}]}
     for url in ("https://evil.example/github/orgs/x/repos?page=2", "file:///etc/hostname", "//evil.example/x",
                 "javascript:alert(1)", "http://api.example/github/orgs/x/repos?page=2", "https://api.example:444/github/x"):
-        assert list(spider.next_page(url, "org", facts, {})) == [], url
+        assert list(spider.follow_next_page(url, "org", facts, {})) == [], url
     assert crawler.stats.get_value("essforge/skipped/offsite_link") == 6
-    ok = list(spider.next_page("https://api.example/github/orgs/x/repos?page=2", "org", facts, {}))
+    ok = list(spider.follow_next_page("https://api.example/github/orgs/x/repos?page=2", "org", facts, {}))
     assert [r.url for r in ok] == ["https://api.example/github/orgs/x/repos?page=2"]
     # An endless listing stops at ESSFORGE_MAX_PAGES; a page that lists nothing ends it.
-    assert list(spider.next_page(ok[0].url, "org", facts, {"essforge_page": 3})) == []
+    assert list(spider.follow_next_page(ok[0].url, "org", facts, {"essforge_page": 3})) == []
     assert crawler.stats.get_value("essforge/pagination/capped") == 1
-    assert list(spider.next_page(ok[0].url, "org", {"repos": []}, {})) == []
+    assert list(spider.follow_next_page(ok[0].url, "org", {"repos": []}, {})) == []
 
 
 def test_redirects_off_the_forge_are_dropped():

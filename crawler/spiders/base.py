@@ -409,7 +409,7 @@ class ForgeSpider(scrapy.Spider):
                 yield from requests
             nxt = facts.get("next")
             if nxt and self.budget_left():
-                yield from self.next_page(nxt, step, facts, meta)
+                yield from self.follow_next_page(nxt, step, facts, meta)
             return
         if step == "submitted":
             if facts is None:
@@ -444,7 +444,7 @@ class ForgeSpider(scrapy.Spider):
 
     # ----------------------------------------------------------------- one repository
 
-    def next_page(self, url: str, step: str, facts: dict, meta: dict):
+    def follow_next_page(self, url: str, step: str, facts: dict, meta: dict):
         """The request for a listing's next page, if it is one to follow: on the forge's API, after
         a page that listed something, and within ``ESSFORGE_MAX_PAGES`` pages of one listing."""
         if not self.forge.on_api(url):  # middlewares.SameForgeMiddleware checks redirects
